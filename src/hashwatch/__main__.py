@@ -1,0 +1,5 @@
+"""``python -m hashwatch``."""
+
+from hashwatch.cli import main
+
+main()

@@ -1,0 +1,133 @@
+"""What every command shares: settings, the database, the actor and output formats."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import os
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hashwatch.errors import ConfigurationError
+from hashwatch.reporting.canonical import canonical_json
+from hashwatch.settings import Settings, get_settings
+from hashwatch.store.engine import Database
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+ActorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--actor",
+        help="Who is acting, for the audit trail (default: HASHWATCH_ACTOR or the OS user).",
+    ),
+]
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def settings() -> Settings:
+    """The deployment settings of this invocation."""
+    return get_settings()
+
+
+def open_database(*, migrate: bool = False) -> Database:
+    """The configured database; refuses an uninitialised or outdated schema unless migrating."""
+    db = Database.from_settings(settings())
+    if migrate:
+        db.migrate()
+        return db
+    current, head = db.current_revision(), db.head_revision()
+    if current != head:
+        db.dispose()
+        if current is None:
+            raise ConfigurationError("the database is not initialised: run `hashwatch init`")
+        raise ConfigurationError(
+            f"the database schema is at {current}, this hashwatch needs {head}: "
+            "run `hashwatch init` to migrate"
+        )
+    return db
+
+
+def resolve_actor(actor: str | None) -> str:
+    """The name recorded in the audit trail for this invocation."""
+    if actor:
+        return actor
+    env = os.environ.get("HASHWATCH_ACTOR")
+    if env:
+        return env
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6e}"
+    if isinstance(value, list | dict):
+        return canonical_json(value)
+    return str(value)
+
+
+def emit_rows(
+    rows: Sequence[Mapping[str, Any]],
+    fmt: OutputFormat,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+) -> None:
+    """Print rows as a Rich table, a JSON array or CSV with a header."""
+    cols = list(columns) if columns else (list(rows[0].keys()) if rows else [])
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt is OutputFormat.CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(cols)
+        for row in rows:
+            writer.writerow(
+                [
+                    canonical_json(row.get(c))
+                    if isinstance(row.get(c), list | dict)
+                    else ("" if row.get(c) is None else row.get(c))
+                    for c in cols
+                ]
+            )
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    table = Table(title=title, show_lines=False)
+    for col in cols:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in cols))
+    console.print(table)
+
+
+def emit_object(value: Mapping[str, Any], fmt: OutputFormat) -> None:
+    """Print one record: JSON as is, otherwise as a two-column table."""
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+        return
+    emit_rows([{"field": k, "value": v} for k, v in value.items()], fmt)

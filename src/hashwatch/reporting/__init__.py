@@ -1,0 +1,1 @@
+"""The reporting core: registry, notices, submissions, validation, review, receipts, audit."""

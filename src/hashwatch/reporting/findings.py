@@ -1,0 +1,59 @@
+"""Validation findings: structured data, never free text alone.
+
+A finding has a dotted ``code`` (``submission.mining_exceeds_total``), a ``severity``
+(``error`` blocks the submission; ``warning`` needs the submitter's explanation), a
+human ``message``, the ``field`` it concerns (a dotted path into the report, e.g.
+``equipment.2.count``) and a ``data`` mapping with the numbers behind it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    field: str | None = None
+    data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as plain JSON-ready data."""
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "field": self.field,
+            "data": dict(self.data),
+        }
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> Finding:
+        """Rebuild a finding from :meth:`as_dict` output."""
+        return cls(
+            code=str(value["code"]),
+            severity=Severity(value["severity"]),
+            message=str(value["message"]),
+            field=value.get("field"),
+            data=dict(value.get("data") or {}),
+        )
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    """The blocking findings."""
+    return [f for f in findings if f.severity is Severity.ERROR]
+
+
+def warnings(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that need an explanation."""
+    return [f for f in findings if f.severity is Severity.WARNING]

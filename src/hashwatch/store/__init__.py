@@ -1,0 +1,1 @@
+"""Persistence: the one module that owns database engines and sessions, and the migrations."""

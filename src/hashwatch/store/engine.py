@@ -1,0 +1,108 @@
+"""The database: engine, sessions and schema migrations.
+
+This is the only module that knows SQLite from PostgreSQL. Services receive a
+:class:`Database` and open one transaction per action with :meth:`Database.transaction`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from hashwatch.errors import ConfigurationError
+from hashwatch.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # Take the write lock at BEGIN so that two writers serialise instead of failing
+    # half-way; the audit chain relies on this.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_no_autobegin(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
+class Database:
+    """One relational store: an engine, a session factory, and its migrations."""
+
+    def __init__(self, url: str, *, echo: bool = False):
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            database = self.url.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(url, echo=echo)
+            event.listen(self.engine, "connect", _sqlite_no_autobegin)
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
+        elif self.url.get_backend_name() == "postgresql":
+            self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
+        else:
+            raise ConfigurationError(
+                f"HASHWATCH_DATABASE_URL: unsupported database {self.url.get_backend_name()!r}; "
+                "use sqlite:/// or postgresql+psycopg://"
+            )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The database the settings name (SQLite in the data directory by default)."""
+        return cls(settings.resolved_database_url)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only."""
+        with self._sessions() as session:
+            yield session
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def migrate(self) -> None:
+        """Bring the schema up to the newest migration (each migration is one transaction)."""
+        command.upgrade(self._alembic_config(), "head")
+
+    def current_revision(self) -> str | None:
+        """The schema's current migration revision, or None for an empty database."""
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        """The newest migration revision this code knows."""
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
