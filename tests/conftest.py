@@ -24,7 +24,8 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def _worker_id() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # the process id keeps concurrent pytest runs on one server apart
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
