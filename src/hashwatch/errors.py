@@ -9,7 +9,8 @@ line and exits non-zero, the web layer maps it to a 4xx response. Anything else 
     ├── NotFoundError         an unknown notice reference, facility, organization, ...
     ├── ConflictError         the action clashes with the current state (double issue, ...)
     ├── PermissionDeniedError wrong or expired token, closed notice, another entity's data
-    └── ConfigurationError    deployment settings that cannot work (placeholder secret, ...)
+    ├── ConfigurationError    deployment settings that cannot work (placeholder secret, ...)
+    └── AuditChainError       the audit trail's hash chain is broken
 """
 
 from __future__ import annotations
@@ -76,3 +77,9 @@ class ConfigurationError(HashwatchError):
     """The deployment settings cannot work."""
 
     exit_code = 6
+
+
+class AuditChainError(HashwatchError):
+    """The audit trail was edited, cut or reordered; the message names the first bad row."""
+
+    exit_code = 7
