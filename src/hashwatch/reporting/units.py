@@ -106,15 +106,17 @@ _TARGETS: Final[Mapping[str, Dimension]] = {
     "%": Dimension.SHARE,
 }
 
-_AMBIGUOUS: Final = frozenset({"mW", "mWh", "mw h", "mW·h"})
+_AMBIGUOUS: Final = frozenset({"mW", "mWh"})
 _SEPARATORS = re.compile(r"[\s·⋅*\-]+")
+_NON_FINITE_WORDS: Final = frozenset({"nan", "inf", "infinity"})
 
-#: A number as written in a string: optional sign, digits with optional groups of three
-#: separated by commas, optional fraction and exponent.
-NUMBER_PATTERN: Final = (
-    r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+#: An unsigned number as written in a string: digits, with commas only between groups of
+#: three, then an optional fraction and exponent.
+UNSIGNED_NUMBER_PATTERN: Final = r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+NUMBER_PATTERN: Final = r"[+-]?" + UNSIGNED_NUMBER_PATTERN
+_QUANTITY_RE = re.compile(
+    rf"^\s*(?P<number>{NUMBER_PATTERN})\s*(?P<unit>[^\d\s.,+-].*?)?\s*$", re.DOTALL
 )
-_QUANTITY_RE = re.compile(rf"^\s*(?P<number>{NUMBER_PATTERN})\s*(?P<unit>.*?)\s*$")
 
 
 def _unit_key(unit: str) -> str:
@@ -145,10 +147,9 @@ def units_of(dimension: Dimension) -> list[str]:
 
 def canonical_unit(unit: str) -> tuple[Dimension, str]:
     """The dimension and canonical spelling of ``unit`` (``"th/s"`` → hashrate, ``"TH/s"``)."""
-    if unit.strip() in _AMBIGUOUS:
+    if _SEPARATORS.sub("", unit) in _AMBIGUOUS:
         raise QuantityError(
-            f"unit {unit.strip()!r} is ambiguous: in SI it means milli-; "
-            "write MWh or MW for mega-",
+            f"unit {unit.strip()!r} is ambiguous: in SI it means milli-; write MWh or MW for mega-",
             QuantityErrorKind.AMBIGUOUS_UNIT,
         )
     found = _LOOKUP.get(_unit_key(unit))
@@ -162,8 +163,8 @@ def unit_factor(unit: str, dimension: Dimension) -> float:
     found_dimension, spelling = canonical_unit(unit)
     if found_dimension is not dimension:
         raise QuantityError(
-            f"unit {unit!r} is a {found_dimension.value} unit, a {dimension.value} is needed "
-            f"({', '.join(units_of(dimension)[:7])})",
+            f"unit {unit!r} measures {found_dimension.value}, not {dimension.value} "
+            f"(use {', '.join(units_of(dimension)[:7])})",
             QuantityErrorKind.WRONG_DIMENSION,
         )
     return UNITS[dimension][spelling]
@@ -193,10 +194,19 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
 
 def _finite(number: float, original: object) -> float:
     if not math.isfinite(number):
-        raise QuantityError(
-            f"{original!r} is not a finite number", QuantityErrorKind.NOT_FINITE
-        )
+        raise QuantityError(f"{original!r} is not a finite number", QuantityErrorKind.NOT_FINITE)
     return number
+
+
+def _not_a_number(value: str) -> QuantityError:
+    words = value.strip().casefold().split()
+    if words and words[0].lstrip("+-") in _NON_FINITE_WORDS:
+        return QuantityError(f"{value!r} is not a finite number", QuantityErrorKind.NOT_FINITE)
+    return QuantityError(
+        f"{value!r} is not a number (write '1200.5' or '1,200.5': '.' before decimals, "
+        "',' only between groups of three digits)",
+        QuantityErrorKind.NOT_NUMERIC,
+    )
 
 
 def parse_number(value: object) -> float:
@@ -207,17 +217,12 @@ def parse_number(value: object) -> float:
         try:
             return _finite(float(value), value)
         except OverflowError:
-            raise QuantityError(
-                f"{value!r} is too large", QuantityErrorKind.NOT_FINITE
-            ) from None
+            raise QuantityError(f"{value!r} is too large", QuantityErrorKind.NOT_FINITE) from None
     if isinstance(value, str):
         text = value.strip()
         if re.fullmatch(NUMBER_PATTERN, text):
             return _finite(float(text.replace(",", "")), value)
-        if text.casefold().lstrip("+-") in {"nan", "inf", "infinity"}:
-            raise QuantityError(
-                f"{value!r} is not a finite number", QuantityErrorKind.NOT_FINITE
-            )
+        raise _not_a_number(value)
     raise QuantityError(f"{value!r} is not a number", QuantityErrorKind.NOT_NUMERIC)
 
 
@@ -233,21 +238,18 @@ def split_quantity(value: object) -> tuple[float, str | None]:
         number, unit = value["value"], value["unit"]
         if isinstance(number, str) or not isinstance(unit, str):
             raise QuantityError(
-                f"{dict(value)!r} is not a quantity: 'value' must be a number and "
-                "'unit' a string",
+                f"{dict(value)!r} is not a quantity: 'value' must be a number and 'unit' a string",
                 QuantityErrorKind.NOT_NUMERIC,
             )
         return parse_number(number), unit
     if isinstance(value, str):
         match = _QUANTITY_RE.match(value)
         if match is None:
-            if value.strip().casefold().split(" ")[0].lstrip("+-") in {"nan", "inf", "infinity"}:
-                raise QuantityError(
-                    f"{value!r} is not a finite number", QuantityErrorKind.NOT_FINITE
-                )
-            raise QuantityError(f"{value!r} is not a number", QuantityErrorKind.NOT_NUMERIC)
-        number = parse_number(match["number"])
-        return number, (match["unit"] or None)
+            raise _not_a_number(value)
+        try:
+            return parse_number(match["number"]), match["unit"]
+        except QuantityError as exc:
+            raise QuantityError(f"{value!r}: {exc.message}", exc.kind) from None
     return parse_number(value), None
 
 
@@ -256,7 +258,7 @@ def normalise_quantity(value: object, target_unit: str) -> float:
 
     A bare number or a string without a unit is already in ``target_unit``.
     """
-    dimension = _target_dimension(target_unit)
+    _target_dimension(target_unit)
     number, unit = split_quantity(value)
     if unit is None:
         return number
@@ -264,8 +266,6 @@ def normalise_quantity(value: object, target_unit: str) -> float:
         return convert(number, unit, target_unit)
     except QuantityError as exc:
         raise QuantityError(f"{value!r}: {exc.message}", exc.kind) from None
-    finally:
-        del dimension
 
 
 def to_kwh(value: object) -> float:
@@ -304,7 +304,7 @@ def _case_insensitive(text: str) -> str:
         if char.isalpha() and char.lower() != char.upper():
             parts.append(f"[{char.lower()}{char.upper()}]")
         else:
-            parts.append(re.escape(char).replace("\\/", "/"))
+            parts.append(re.escape(char))
     return "".join(parts)
 
 
@@ -320,10 +320,12 @@ def unit_pattern(dimension: Dimension) -> str:
         if dimension is Dimension.HASHRATE:
             pattern = _case_insensitive(unit.removesuffix("/s")) + "(?:/[sS])?"
         spellings.append(pattern)
-    return "(?:" + "|".join(spellings) + ")"
+    # the parser refuses the SI spellings mWh and mW as ambiguous
+    guard = "(?!mW)" if dimension in (Dimension.ENERGY, Dimension.POWER) else ""
+    return guard + "(?:" + "|".join(spellings) + ")"
 
 
 def quantity_string_pattern(dimension: Dimension, *, signed: bool) -> str:
     """ECMA-262 pattern of a quantity string such as ``"1,200 kWh"`` (unit optional)."""
-    number = NUMBER_PATTERN if signed else NUMBER_PATTERN.removeprefix("[+-]?").join(["\\+?", ""])
+    number = NUMBER_PATTERN if signed else r"\+?" + UNSIGNED_NUMBER_PATTERN
     return rf"^\s*{number}\s*{unit_pattern(dimension)}?\s*$"

@@ -276,7 +276,8 @@ def _arm(recipient: Recipient, notice: Notice, facility: Facility, public_url: s
     """Give a recipient a fresh token and build the message that carries it."""
     token = new_token()
     recipient.token_sha256 = hash_token(token)
-    recipient.token_expires_at = notice.deadline + DEFAULT_TOKEN_GRACE
+    # Valid until a grace period after the deadline, and never less than that after issue.
+    recipient.token_expires_at = max(notice.deadline, utcnow()) + DEFAULT_TOKEN_GRACE
     return messages.notice_message(notice, facility, token, public_url)
 
 
@@ -483,10 +484,11 @@ def close_notice(db: Database, ref: str, *, actor: str) -> dict[str, Any]:
 def list_notices(db: Database) -> list[dict[str, Any]]:
     """Every notice with its number of recipients."""
     with db.read() as session:
-        counts = dict(
-            session.execute(
+        counts = {
+            notice_id: n
+            for notice_id, n in session.execute(
                 select(Recipient.notice_id, func.count()).group_by(Recipient.notice_id)
             ).tuples()
-        )
+        }
         notices = session.execute(select(Notice).order_by(Notice.created_at)).scalars().all()
         return [{**notice_summary(n), "recipients": counts.get(n.id, 0)} for n in notices]

@@ -212,7 +212,7 @@ def _submit(
             .limit(1)
         ).scalar_one_or_none()
         version = 1 if previous is None else previous.version + 1
-        findings = [f.as_dict() for f in result.findings]
+        findings = result.as_dict()["findings"]
         submitted_by = f"recipient:{recipient.facility.code}"
         record = {
             "kind": "hashwatch.copy_of_record",

@@ -1,0 +1,270 @@
+"""The demo city: a synthetic Beijing, its April 2021 notice and the reports that answered it.
+
+:func:`build_demo_city` drives the real services only: the registry is written as a CSV file
+and loaded by :func:`~hashwatch.services.registry.import_registry`; the notice is created
+and issued by :mod:`hashwatch.services.notices` (tokens go to the outbox and are read back
+from the ``.eml`` files); reports go through
+:func:`~hashwatch.services.submissions.submit_report` with explicit ``now`` times, and the
+reviewer's returns and acceptances through
+:func:`~hashwatch.services.review.review_submission`. Everything is drawn from one
+:class:`random.Random` seeded with ``seed``, so one seed gives one city (only the access
+tokens, which are secrets, differ).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import random
+import re
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import func, select
+
+from hashwatch.demo.facilities import DEFAULT_FACILITIES, generate_registry
+from hashwatch.demo.plan import Action, Step, plan_city
+from hashwatch.demo.reports import PERIOD_END, PERIOD_START, SHANGHAI
+from hashwatch.errors import ConfigurationError, ConflictError, InputError
+from hashwatch.io.registry_files import write_registry_csv
+from hashwatch.reporting.models import Facility, Notice, Organization, ReviewAction
+from hashwatch.services.audit_log import verify_audit
+from hashwatch.services.notices import NoticeDraft, add_recipients, create_notice, issue_notice
+from hashwatch.services.notices import open_notice as open_link
+from hashwatch.services.registry import import_registry
+from hashwatch.services.review import review_submission
+from hashwatch.services.status import notice_status
+from hashwatch.services.submissions import submit_report
+from hashwatch.settings import Settings
+from hashwatch.store.engine import Database
+
+NOTICE_REF: Final = "BJ-2021-04"
+REGISTRAR: Final = "registrar:demo"
+ANALYST: Final = "analyst:demo"
+REVIEWER: Final = "reviewer:demo"
+_TOKEN_LINE = re.compile(r"Access token: (\S+)")
+Progress = Callable[[str], None]
+
+
+def demo_notice() -> NoticeDraft:
+    """The demo's notice, modelled on Beijing's emergency notice of 27 April 2021.
+
+    Title and issuer as reported (Reuters, CoinDesk, 29 Apr 2021); the Chinese original, its
+    deadline and its legal basis were not found, so the legal basis states the purpose
+    the press reported, and the deadline is the demo's own.
+    """
+    return NoticeDraft(
+        ref=NOTICE_REF,
+        title="Emergency Notice Concerning the Data Center Involving Bitcoin and Other "
+        "Cryptocurrency Mining Businesses in Our City's Data Centers",
+        legal_basis="Emergency notice to assess the impact of cryptocurrency mining on the "
+        "city's energy consumption (as reported 29 Apr 2021; the Chinese original and its "
+        "legal basis were not published). Demo data: every facility and report is synthetic.",
+        issuer="Beijing Municipal Bureau of Economy and Information Technology "
+        "(北京市经济和信息化局)",
+        period_start=PERIOD_START,
+        period_end=PERIOD_END,
+        deadline=dt.datetime(2021, 5, 7, 18, 0, tzinfo=SHANGHAI),
+        timezone="Asia/Shanghai",
+        urgent=True,
+    )
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What the demo built. Equal for equal seeds (paths, tokens and timing aside)."""
+
+    seed: int
+    notice_ref: str
+    facilities: int
+    organizations: int
+    organizations_by_kind: dict[str, int]
+    districts: int
+    recipients: int
+    status_counts: dict[str, int]
+    submissions: int
+    submissions_by_version: dict[int, int]
+    rejected_attempts: int
+    late_reports: int
+    facilities_involved_in_mining: int
+    reported_facility_electricity_kwh: float
+    reported_mining_electricity_kwh: float
+    reported_mining_share_pct: float | None
+    audit_rows: int
+    audit_chain_ok: bool
+    data_dir: Path = field(compare=False)
+    outbox_dir: Path = field(compare=False)
+    example_tokens: tuple[tuple[str, str, str], ...] = field(compare=False, repr=False)
+    seconds: float = field(compare=False)
+
+
+def existing_rows(db: Database) -> dict[str, int]:
+    """How many organizations, facilities and notices the database holds."""
+    with db.read() as session:
+        return {
+            name: int(session.scalar(select(func.count()).select_from(table)) or 0)
+            for name, table in (
+                ("organizations", Organization),
+                ("facilities", Facility),
+                ("notices", Notice),
+            )
+        }
+
+
+def ensure_empty(db: Database) -> None:
+    """Refuse to build the demo over existing data (:class:`ConflictError`)."""
+    held = {name: count for name, count in existing_rows(db).items() if count}
+    if held:
+        what = ", ".join(f"{count} {name}" for name, count in held.items())
+        raise ConflictError(
+            f"the database already holds data ({what}); the demo city is built in an empty "
+            "database. Use another HASHWATCH_DATA_DIR, or `hashwatch demo --reset` to delete "
+            "the embedded SQLite database and the outbox first."
+        )
+
+
+def reset_demo_data(settings: Settings) -> list[Path]:
+    """Delete the embedded SQLite database (with its WAL files) and the outbox.
+
+    Only for the embedded SQLite database: a PostgreSQL database is never dropped here
+    (:class:`ConfigurationError`). Returns the paths deleted.
+    """
+    db = Database.from_settings(settings)
+    try:
+        if not db.is_sqlite or not db.url.database or db.url.database == ":memory:":
+            raise ConfigurationError(
+                "--reset only deletes the embedded SQLite database; with "
+                "HASHWATCH_DATABASE_URL set, empty that database yourself"
+            )
+        database = Path(db.url.database)
+    finally:
+        db.dispose()
+    deleted = []
+    for path in (database, *(Path(f"{database}{s}") for s in ("-wal", "-shm", "-journal"))):
+        if path.exists():
+            path.unlink()
+            deleted.append(path)
+    if settings.outbox_dir.exists():
+        shutil.rmtree(settings.outbox_dir)
+        deleted.append(settings.outbox_dir)
+    return deleted
+
+
+def tokens_from_messages(paths: Iterable[Path]) -> dict[str, str]:
+    """Facility code → access token, read from notice messages (``.eml`` files)."""
+    found: dict[str, str] = {}
+    for path in sorted(paths):
+        message = email.message_from_bytes(path.read_bytes())
+        payload = message.get_payload(decode=True)
+        match = _TOKEN_LINE.search(payload.decode("utf-8")) if isinstance(payload, bytes) else None
+        if match is None:
+            raise InputError(f"{path}: no access token in the notice message")
+        found[str(message["X-Hashwatch-Facility"])] = match.group(1)
+    return found
+
+
+def _run_step(db: Database, step: Step, token: str) -> bool:
+    """Carry out one step; ``False`` if it was a first attempt that validation refused."""
+    if step.action is Action.OPEN:
+        open_link(db, token, now=step.at)
+    elif step.action is Action.SUBMIT:
+        assert step.report is not None
+        try:
+            submit_report(db, token, step.report, notice_ref=NOTICE_REF, now=step.at)
+        except InputError:
+            if step.expect_rejection:
+                return False
+            raise
+        if step.expect_rejection:
+            raise RuntimeError(f"the demo's faulty report of {step.facility_code} was accepted")
+    else:
+        action = ReviewAction.RETURN if step.action is Action.RETURN else ReviewAction.ACCEPT
+        review_submission(
+            db, NOTICE_REF, step.facility_code, action, reviewer=REVIEWER, comment=step.comment
+        )
+    return True
+
+
+def _example_tokens(
+    rows: list[dict[str, object]], tokens: Mapping[str, str]
+) -> tuple[tuple[str, str, str], ...]:
+    """A returned and an overdue recipient with their tokens: (status, facility, token)."""
+    examples = []
+    for status in ("returned", "overdue"):
+        row = next((r for r in rows if r["status"] == status), None)
+        if row is not None:
+            code = str(row["facility_code"])
+            examples.append((status, code, tokens[code]))
+    return tuple(examples)
+
+
+def build_demo_city(
+    db: Database,
+    settings: Settings,
+    *,
+    seed: int,
+    facilities: int = DEFAULT_FACILITIES,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Build the demo city in an empty, migrated database and say what was built.
+
+    Notices are written to the outbox even if SMTP is configured: the demo's addresses are
+    fictitious. Raises :class:`ConflictError` if the database already holds data.
+    """
+    started = time.perf_counter()
+    say = progress or (lambda _message: None)
+    ensure_empty(db)
+    outbox_settings = settings.model_copy(update={"smtp_host": None})
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
+    say(f"registry: generating {facilities} facilities and importing them")
+    registry = generate_registry(rng, facilities)
+    with tempfile.TemporaryDirectory(prefix="hashwatch-demo-") as tmp:
+        path = Path(tmp) / f"demo-registry-seed{seed}.csv"
+        write_registry_csv(path, [f.registry_row() for f in registry.facilities])
+        imported = import_registry(db, path, actor=REGISTRAR)
+    say(f"notice {NOTICE_REF}: creating and issuing to every facility")
+    create_notice(db, demo_notice(), actor=ANALYST)
+    add_recipients(db, NOTICE_REF, actor=ANALYST, settings=outbox_settings, all_facilities=True)
+    issued = issue_notice(db, NOTICE_REF, actor=ANALYST, settings=outbox_settings)
+    tokens = tokens_from_messages(issued.delivery.outbox_files)
+    plan = plan_city(rng, registry.facilities)
+    say(f"reports: {sum(s.action is Action.SUBMIT for s in plan.steps)} submissions and reviews")
+    rejected = sum(not _run_step(db, step, tokens[step.facility_code]) for step in plan.steps)
+    status = notice_status(db, NOTICE_REF)
+    versions = Counter(
+        v for r in status.rows if isinstance(r["version"], int) for v in range(1, r["version"] + 1)
+    )
+    chain = verify_audit(db)
+    summary = status.summary
+    return DemoSummary(
+        seed=seed,
+        notice_ref=NOTICE_REF,
+        facilities=imported.facilities.created,
+        organizations=imported.organizations.created,
+        organizations_by_kind=dict(
+            sorted(Counter(o.kind.value for o in registry.organizations).items())
+        ),
+        districts=len({f.district_code for f in registry.facilities}),
+        recipients=issued.recipients,
+        status_counts=dict(sorted(status.counts.items())),
+        submissions=sum(versions.values()),
+        submissions_by_version=dict(sorted(versions.items())),
+        rejected_attempts=rejected,
+        late_reports=sum(1 for r in status.rows if r["late"] is True),
+        facilities_involved_in_mining=summary["facilities_involved_in_mining"],
+        reported_facility_electricity_kwh=summary["reported_facility_electricity_kwh"],
+        reported_mining_electricity_kwh=summary["reported_mining_electricity_kwh"],
+        reported_mining_share_pct=summary["reported_mining_share_pct"],
+        audit_rows=chain.rows_checked,
+        audit_chain_ok=chain.ok,
+        data_dir=settings.data_dir,
+        outbox_dir=settings.outbox_dir,
+        example_tokens=_example_tokens(status.rows, tokens),
+        seconds=time.perf_counter() - started,
+    )

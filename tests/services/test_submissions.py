@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from hashwatch.reporting.canonical import sha256_hex
+from hashwatch.reporting.models import AuditEntry, ReviewAction, Submission
+from hashwatch.services import notices
+from hashwatch.services.audit_log import verify_audit
+from hashwatch.services.review import review_submission
+from hashwatch.services.status import notice_status
+from hashwatch.services.submissions import get_receipt, save_draft, submit_report
+from hashwatch.store.engine import Database
+from tests.factories import add_facilities, draft, settings_for, tokens_from_outbox
+
+EXAMPLES = Path(__file__).parent.parent.parent / "docs" / "examples"
+REF = "BJ-2021-04"
+ON_TIME = dt.datetime(2021, 5, 6, 4, 0, tzinfo=dt.UTC)
+LATE = dt.datetime(2021, 5, 9, 4, 0, tzinfo=dt.UTC)
+
+
+def example(name: str) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return value
+
+
+@pytest.fixture
+def tokens(db: Database, tmp_path: Path) -> dict[str, str]:
+    add_facilities(db, 4)
+    cfg = settings_for(tmp_path)
+    notices.create_notice(db, draft(), actor="analyst")
+    notices.add_recipients(db, REF, actor="analyst", settings=cfg, all_facilities=True)
+    notices.issue_notice(db, REF, actor="analyst", settings=cfg)
+    return tokens_from_outbox(cfg, REF)
+
+
+def _count(db: Database) -> int:
+    with db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Submission)) or 0)
+
+
+def test_a_valid_report_gets_a_receipt_of_record(db: Database, tokens: dict[str, str]) -> None:
+    receipt = submit_report(db, tokens["DC-000"], example("report.json"), now=ON_TIME)
+    assert receipt.version == 1
+    assert not receipt.late
+    assert receipt.record_sha256 == sha256_hex(receipt.record_json)
+    record = json.loads(receipt.record_json)
+    assert record["notice_ref"] == REF
+    assert record["facility_code"] == "DC-000"
+    assert record["received_at"] == "2021-05-06T04:00:00+00:00"
+    assert record["report"]["facility_electricity_kwh"] == 4_000_000  # "4,000 MWh" normalised
+    assert record["report"]["coins"][0]["hashrate_ths"] == 15_400  # "15.4 PH/s"
+    assert get_receipt(db, tokens["DC-000"]).record_json == receipt.record_json
+
+
+def test_a_nil_return_is_a_valid_report(db: Database, tokens: dict[str, str]) -> None:
+    receipt = submit_report(db, tokens["DC-001"], example("nil-return.json"), now=LATE)
+    assert receipt.late
+    status = notice_status(db, REF, now=LATE)
+    row = next(r for r in status.rows if r["facility_code"] == "DC-001")
+    assert row["status"] == "submitted"
+    assert row["involved_in_mining"] is False
+    assert row["late"] is True
+
+
+def test_a_blocking_error_rejects_and_writes_nothing(db: Database, tokens: dict[str, str]) -> None:
+    bad = example("report.json")
+    bad["mining_electricity_kwh"] = 5_000_000  # above the facility total
+    with pytest.raises(InputError) as info:
+        submit_report(db, tokens["DC-000"], bad, now=ON_TIME)
+    codes = {p["code"] for p in info.value.problems}
+    assert "submission.mining_exceeds_total" in codes
+    assert "mining_exceeds_total" in info.value.message
+    assert _count(db) == 0
+
+
+def test_a_warning_needs_an_explanation(db: Database, tokens: dict[str, str]) -> None:
+    report = example("report.json")
+    report["equipment"][0]["count"] = 300  # equipment implies far more than declared
+    with pytest.raises(InputError) as info:
+        submit_report(db, tokens["DC-000"], report, now=ON_TIME)
+    unexplained = [p for p in info.value.problems if p.get("needs") == "explanation"]
+    assert unexplained
+    code = unexplained[0]["code"]
+    report["explanations"] = {code: "200 units were installed on 28 April"}
+    receipt = submit_report(db, tokens["DC-000"], report, now=ON_TIME)
+    assert receipt.warnings >= 1
+    findings = json.loads(receipt.record_json)["findings"]
+    assert any(f["explanation"] == "200 units were installed on 28 April" for f in findings)
+
+
+def test_idempotency_key_returns_the_first_receipt(db: Database, tokens: dict[str, str]) -> None:
+    first = submit_report(db, tokens["DC-000"], example("report.json"), idempotency_key="k1",
+                          now=ON_TIME)
+    again = submit_report(db, tokens["DC-000"], example("report.json"), idempotency_key="k1",
+                          now=LATE)
+    assert again.replayed
+    assert again.record_sha256 == first.record_sha256
+    assert again.version == 1
+    assert _count(db) == 1
+    changed = example("report.json")
+    changed["peak_demand_kw"] = 6_900
+    with pytest.raises(ConflictError, match="already used for a different report"):
+        submit_report(db, tokens["DC-000"], changed, idempotency_key="k1", now=ON_TIME)
+
+
+def test_amendments_are_new_versions(db: Database, tokens: dict[str, str]) -> None:
+    token = tokens["DC-002"]
+    v1 = submit_report(db, token, example("report.json"), now=ON_TIME)
+    amended = example("report.json")
+    amended["peak_demand_kw"] = 6_800
+    v2 = submit_report(db, token, amended, now=LATE)
+    assert (v1.version, v2.version) == (1, 2)
+    assert json.loads(v2.record_json)["supersedes_version"] == 1
+    assert get_receipt(db, token, 1).record_sha256 == v1.record_sha256
+    with db.read() as session:
+        states = [s.review_state.value for s in session.execute(
+            select(Submission).order_by(Submission.version)).scalars()]
+    assert states == ["superseded", "submitted"]
+    with pytest.raises(NotFoundError, match="no version 7"):
+        get_receipt(db, token, 7)
+
+
+def test_return_resubmit_accept(db: Database, tokens: dict[str, str]) -> None:
+    token = tokens["DC-003"]
+    submit_report(db, token, example("report.json"), now=ON_TIME)
+    with pytest.raises(InputError, match="comment is required"):
+        review_submission(db, REF, "DC-003", ReviewAction.RETURN, reviewer="analyst")
+    review_submission(db, REF, "DC-003", ReviewAction.RETURN, reviewer="analyst",
+                      comment="Give the hosted clients")
+    row = next(r for r in notice_status(db, REF, now=ON_TIME).rows
+               if r["facility_code"] == "DC-003")
+    assert row["status"] == "returned"
+    with pytest.raises(ConflictError, match="already returned"):
+        review_submission(db, REF, "DC-003", ReviewAction.ACCEPT, reviewer="analyst")
+    corrected = copy.deepcopy(example("report.json"))
+    corrected["peak_demand_kw"] = 6_950
+    submit_report(db, token, corrected, now=ON_TIME)
+    with pytest.raises(ConflictError, match="not the newest"):
+        review_submission(db, REF, "DC-003", ReviewAction.ACCEPT, reviewer="analyst", version=1)
+    result = review_submission(db, REF, "DC-003", ReviewAction.ACCEPT, reviewer="analyst")
+    assert result["version"] == 2
+    assert result["recipient_state"] == "accepted"
+    assert verify_audit(db).ok
+
+
+def test_review_of_nothing_is_refused(db: Database, tokens: dict[str, str]) -> None:
+    with pytest.raises(NotFoundError, match="has not submitted"):
+        review_submission(db, REF, "DC-000", ReviewAction.ACCEPT, reviewer="analyst")
+    with pytest.raises(NotFoundError, match="not a recipient"):
+        review_submission(db, REF, "NOPE", ReviewAction.ACCEPT, reviewer="analyst")
+
+
+def test_bad_tokens_and_closed_notices(db: Database, tokens: dict[str, str]) -> None:
+    with pytest.raises(PermissionDeniedError, match="not valid"):
+        submit_report(db, "wrong", example("report.json"))
+    with pytest.raises(PermissionDeniedError, match="not for notice"):
+        submit_report(db, tokens["DC-000"], example("report.json"), notice_ref="OTHER")
+    submit_report(db, tokens["DC-000"], example("nil-return.json"), now=ON_TIME)
+    notices.close_notice(db, REF, actor="analyst")
+    with pytest.raises(PermissionDeniedError, match="closed"):
+        submit_report(db, tokens["DC-001"], example("nil-return.json"))
+    assert get_receipt(db, tokens["DC-000"]).version == 1  # receipts stay readable
+    assert _count(db) == 1
+
+
+def test_drafts_are_kept_and_audited(db: Database, tokens: dict[str, str]) -> None:
+    result = save_draft(db, tokens["DC-000"], {"involved_in_mining": True})
+    assert not result.accepted
+    row = next(r for r in notice_status(db, REF, now=ON_TIME).rows
+               if r["facility_code"] == "DC-000")
+    assert row["status"] == "draft"
+    with db.read() as session:
+        actions = list(session.execute(select(AuditEntry.action)).scalars())
+    assert "draft.save" in actions
+
+
+def test_bad_idempotency_key(db: Database, tokens: dict[str, str]) -> None:
+    with pytest.raises(InputError, match="idempotency_key"):
+        submit_report(db, tokens["DC-000"], example("report.json"), idempotency_key="x" * 200)
