@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
 
 from hashwatch.reporting.canonical import canonical_json
 from hashwatch.reporting.findings import Severity
@@ -19,7 +20,6 @@ from hashwatch.reporting.report import (
     parse_report,
     report_json_schema,
 )
-from tests.reporting.jsonschema_subset import instance_errors, schema_problems
 from tests.reporting.report_samples import base_report, example, nil_report
 
 
@@ -154,6 +154,12 @@ def test_not_an_object() -> None:
     assert _problems([]) == [("submission.invalid_value", None)]
 
 
+def test_a_field_named_like_pydantics_key_marker() -> None:
+    # found by Hypothesis: pydantic marks a bad mapping key with a "[key]" location part
+    problems = _problems({"[key]": None})
+    assert ("submission.unknown_field", "[key]") in problems
+
+
 def test_problem_data_is_canonical_json_even_for_nan() -> None:
     raw = base_report()
     raw["facility_electricity_kwh"] = float("inf")
@@ -163,6 +169,14 @@ def test_problem_data_is_canonical_json_even_for_nan() -> None:
     for problem in problems:
         canonical_json(problem.as_dict())
         assert "nan" in problem.message or "inf" in problem.message
+
+
+def test_minus_zero_is_zero() -> None:
+    raw = base_report() | {"hosted_clients": 0, "mining_share_pct": "-0 %"}
+    raw["power_supply"]["self_generation_kwh"] = "-0 kWh"
+    normal = normalised_report(_parse(raw))
+    assert canonical_json(normal["power_supply"]["self_generation_kwh"]) == "0.0"
+    assert canonical_json(normal["mining_share_pct"]) == "0.0"
 
 
 def test_signed_at_accepts_z() -> None:
@@ -232,12 +246,12 @@ def test_schema_is_well_formed(schema: dict[str, Any]) -> None:
     assert schema["$id"].endswith(REPORT_SCHEMA_VERSION)
     assert schema["additionalProperties"] is False
     assert json.loads(json.dumps(schema)) == schema
-    assert schema_problems(schema, schema) == []
+    Draft202012Validator.check_schema(schema)
 
 
-def test_schema_problems_are_detected() -> None:
-    broken = {"type": "object", "properties": {"a": {"type": "text", "$ref": "#/$defs/X"}}}
-    assert len(schema_problems(broken, broken)) == 2
+def _schema_errors(document: object, schema: dict[str, Any]) -> list[str]:
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    return [e.message for e in validator.iter_errors(document)]
 
 
 @pytest.mark.parametrize(
@@ -257,7 +271,7 @@ def test_accepted_documents_validate_against_the_schema(
     schema: dict[str, Any], document: dict[str, Any]
 ) -> None:
     assert _parse(document) is not None
-    assert instance_errors(document, schema, schema) == []
+    assert _schema_errors(document, schema) == []
 
 
 @pytest.mark.parametrize(
@@ -279,4 +293,4 @@ def test_accepted_documents_validate_against_the_schema(
 def test_refused_documents_fail_the_schema(schema: dict[str, Any], changes: dict[str, Any]) -> None:
     document = copy.deepcopy(base_report()) | changes
     assert parse_report(document)[0] is None
-    assert instance_errors(document, schema, schema) != []
+    assert _schema_errors(document, schema) != []

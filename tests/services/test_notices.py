@@ -134,7 +134,8 @@ def test_tokens_open_the_notice_and_bad_ones_are_refused(db: Database, tmp_path:
     with pytest.raises(PermissionDeniedError, match="not valid"):
         notices.open_notice(db, "not-a-token")
     with pytest.raises(PermissionDeniedError, match="expired"):
-        notices.open_notice(db, tokens["DC-000"], now=dt.datetime.now(dt.UTC) + dt.timedelta(days=31))
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
+        notices.open_notice(db, tokens["DC-000"], now=later)
 
 
 def test_status_shows_opened_and_overdue(db: Database, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from hashwatch.cli.common import (
 from hashwatch.errors import InputError
 from hashwatch.services import notices as service
 from hashwatch.services.delivery import DeliveryReport
+from hashwatch.services.registry import district_code_for
 from hashwatch.services.status import STATUS_COLUMNS, notice_status
 
 app = typer.Typer(
@@ -113,8 +114,6 @@ def add_recipients(
 
     Example: hashwatch notice add-recipients BJ-2021-04 --district 朝阳区
     """
-    from hashwatch.services.registry import district_code_for
-
     cfg = settings()
     result = service.add_recipients(
         open_database(),

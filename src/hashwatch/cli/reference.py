@@ -63,4 +63,4 @@ def render(app: typer.Typer) -> str:
 if __name__ == "__main__":  # pragma: no cover
     from hashwatch.cli import app as _app
 
-    print(render(_app), end="")  # noqa: T201
+    print(render(_app), end="")

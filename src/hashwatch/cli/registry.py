@@ -91,7 +91,7 @@ def import_(
 
     Example: hashwatch registry import facilities.xlsx --dry-run
     """
-    columns = (TextColumn("auditing"), BarColumn(), MofNCompleteColumn())
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
     with (
         _database() as db,
         Progress(*columns, console=err_console, disable=not err_console.is_terminal) as bar,

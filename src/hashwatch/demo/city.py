@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import func, select
 
@@ -33,6 +33,7 @@ from hashwatch.demo.plan import Action, Step, plan_city
 from hashwatch.demo.reports import PERIOD_END, PERIOD_START, SHANGHAI
 from hashwatch.errors import ConfigurationError, ConflictError, InputError
 from hashwatch.io.registry_files import write_registry_csv
+from hashwatch.io.tables import write_json
 from hashwatch.reporting.models import Facility, Notice, Organization, ReviewAction
 from hashwatch.services.audit_log import verify_audit
 from hashwatch.services.notices import NoticeDraft, add_recipients, create_notice, issue_notice
@@ -48,6 +49,7 @@ NOTICE_REF: Final = "BJ-2021-04"
 REGISTRAR: Final = "registrar:demo"
 ANALYST: Final = "analyst:demo"
 REVIEWER: Final = "reviewer:demo"
+PENDING_REPORTS_DIR: Final = "demo-reports"
 _TOKEN_LINE = re.compile(r"Access token: (\S+)")
 Progress = Callable[[str], None]
 
@@ -77,6 +79,16 @@ def demo_notice() -> NoticeDraft:
 
 
 @dataclass(frozen=True)
+class PendingReport:
+    """A report the demo leaves for the user to file: who, their token, and the JSON file."""
+
+    status: str
+    facility_code: str
+    token: str
+    report_path: Path
+
+
+@dataclass(frozen=True)
 class DemoSummary:
     """What the demo built. Equal for equal seeds (paths, tokens and timing aside)."""
 
@@ -100,7 +112,7 @@ class DemoSummary:
     audit_chain_ok: bool
     data_dir: Path = field(compare=False)
     outbox_dir: Path = field(compare=False)
-    example_tokens: tuple[tuple[str, str, str], ...] = field(compare=False, repr=False)
+    pending_reports: tuple[PendingReport, ...] = field(compare=False, repr=False)
     seconds: float = field(compare=False)
 
 
@@ -121,7 +133,9 @@ def ensure_empty(db: Database) -> None:
     """Refuse to build the demo over existing data (:class:`ConflictError`)."""
     held = {name: count for name, count in existing_rows(db).items() if count}
     if held:
-        what = ", ".join(f"{count} {name}" for name, count in held.items())
+        what = ", ".join(
+            f"{count} {name if count > 1 else name[:-1]}" for name, count in held.items()
+        )
         raise ConflictError(
             f"the database already holds data ({what}); the demo city is built in an empty "
             "database. Use another HASHWATCH_DATA_DIR, or `hashwatch demo --reset` to delete "
@@ -130,7 +144,7 @@ def ensure_empty(db: Database) -> None:
 
 
 def reset_demo_data(settings: Settings) -> list[Path]:
-    """Delete the embedded SQLite database (with its WAL files) and the outbox.
+    """Delete the embedded SQLite database (with its WAL files), the outbox and demo reports.
 
     Only for the embedded SQLite database: a PostgreSQL database is never dropped here
     (:class:`ConfigurationError`). Returns the paths deleted.
@@ -150,9 +164,10 @@ def reset_demo_data(settings: Settings) -> list[Path]:
         if path.exists():
             path.unlink()
             deleted.append(path)
-    if settings.outbox_dir.exists():
-        shutil.rmtree(settings.outbox_dir)
-        deleted.append(settings.outbox_dir)
+    for folder in (settings.outbox_dir, settings.data_dir / PENDING_REPORTS_DIR):
+        if folder.exists():
+            shutil.rmtree(folder)
+            deleted.append(folder)
     return deleted
 
 
@@ -191,17 +206,24 @@ def _run_step(db: Database, step: Step, token: str) -> bool:
     return True
 
 
-def _example_tokens(
-    rows: list[dict[str, object]], tokens: Mapping[str, str]
-) -> tuple[tuple[str, str, str], ...]:
-    """A returned and an overdue recipient with their tokens: (status, facility, token)."""
-    examples = []
+def _pending_reports(
+    rows: list[dict[str, Any]],
+    tokens: Mapping[str, str],
+    reports: Mapping[str, dict[str, Any]],
+    folder: Path,
+) -> tuple[PendingReport, ...]:
+    """A returned and an overdue recipient, with their token and a report file to submit."""
+    pending = []
     for status in ("returned", "overdue"):
-        row = next((r for r in rows if r["status"] == status), None)
+        row = next(
+            (r for r in rows if r["status"] == status and r["facility_code"] in reports), None
+        )
         if row is not None:
             code = str(row["facility_code"])
-            examples.append((status, code, tokens[code]))
-    return tuple(examples)
+            path = folder / f"{code}.json"
+            write_json(path, reports[code])
+            pending.append(PendingReport(status, code, tokens[code], path))
+    return tuple(pending)
 
 
 def build_demo_city(
@@ -265,6 +287,8 @@ def build_demo_city(
         audit_chain_ok=chain.ok,
         data_dir=settings.data_dir,
         outbox_dir=settings.outbox_dir,
-        example_tokens=_example_tokens(status.rows, tokens),
+        pending_reports=_pending_reports(
+            status.rows, tokens, plan.pending, settings.data_dir / PENDING_REPORTS_DIR
+        ),
         seconds=time.perf_counter() - started,
     )

@@ -39,6 +39,7 @@ INVOLVED_SHARE_RANGE: Final = (0.08, 0.12)
 LATE_SHARE: Final = 0.08
 RETURN_SHARE_PER_KIND: Final = 0.01
 NOTICE_SENT: Final = dt.datetime(2021, 4, 27, 16, 0, tzinfo=SHANGHAI)
+LATE_SIGNED_AT: Final = dt.datetime(2021, 5, 14, 10, 0, tzinfo=SHANGHAI)
 #: Days reports arrive, with weights: on time (holiday 1–5 May, then 6–7 May) and late
 #: (8 May 2021 was a Saturday working day).
 ON_TIME_DAYS: Final = {1: 0.4, 2: 0.4, 3: 0.4, 4: 0.4, 5: 0.4, 6: 3.0, 7: 4.0}
@@ -85,6 +86,8 @@ class CityPlan:
     steps: tuple[Step, ...]
     scenarios: dict[str, Scenario]
     non_responders: tuple[str, ...]
+    pending: dict[str, dict[str, Any]]
+    """Reports still owed (non-responders; returned and not yet resubmitted), ready to file."""
 
 
 def _weighted_order(rng: random.Random, facilities: list[DemoFacility]) -> list[DemoFacility]:
@@ -168,8 +171,11 @@ def _roles(rng: random.Random, responders: list[DemoFacility], total: int) -> _R
 
 def _submissions(
     rng: random.Random, facility: DemoFacility, roles: _Roles, index: int, late: bool
-) -> list[Step]:
-    """The steps of one responding facility: open, (slip), version 1, review, version 2."""
+) -> tuple[list[Step], dict[str, Any] | None]:
+    """The steps of one responding facility: open, (slip), version 1, review, version 2.
+
+    Also the corrected report of a returned version 1 that is still awaited.
+    """
     code = facility.code
     signer = signer_for(rng, facility)
     report = build_report(rng, facility, roles.scenario[code])
@@ -192,17 +198,17 @@ def _submissions(
         returned_at = first_at + _days(rng, 1, 3)
         comment = return_comment(deficiency, report)
         steps.append(Step(returned_at, code, Action.RETURN, comment=comment))
-        if index % 3 == 1:  # one in three returned reports is still awaited
-            return steps
         last_at = returned_at + _days(rng, 1, 4)
         amended = attested(corrected(report, deficiency), signer, last_at - _minutes(rng, 5, 90))
+        if index % 3 == 1:  # one in three returned reports is still awaited
+            return steps, amended
         steps.append(Step(last_at, code, Action.SUBMIT, amended))
         accept = index % 3 == 0
     else:
         accept = index % 5 in ((0, 1, 3) if roles.scenario[code].involved else (0, 2))
     if accept:
         steps.append(Step(last_at + _days(rng, 1, 6), code, Action.ACCEPT))
-    return steps
+    return steps, None
 
 
 def plan_city(rng: random.Random, facilities: tuple[DemoFacility, ...]) -> CityPlan:
@@ -213,18 +219,25 @@ def plan_city(rng: random.Random, facilities: tuple[DemoFacility, ...]) -> CityP
     non_responders, responders = order[:silent], order[silent:]
     roles = _roles(rng, responders, len(order))
     steps: list[Step] = []
+    pending: dict[str, dict[str, Any]] = {}
     for index, facility in enumerate(non_responders):
         if index % 5 in (1, 3):  # some open the link and never report
             steps.append(Step(NOTICE_SENT + _minutes(rng, 30, 6000), facility.code, Action.OPEN))
+        report = build_report(rng, facility, Scenario.NIL)
+        pending[facility.code] = attested(report, signer_for(rng, facility), LATE_SIGNED_AT)
     returned_index = 0
     for index, facility in enumerate(responders):
         late = index == 0 or rng.random() < LATE_SHARE
         counter = returned_index if facility.code in roles.deficiency else index
-        steps.extend(_submissions(rng, facility, roles, counter, late))
+        more, awaited = _submissions(rng, facility, roles, counter, late)
+        steps.extend(more)
+        if awaited is not None:
+            pending[facility.code] = awaited
         returned_index += facility.code in roles.deficiency
     steps.sort(key=lambda s: (s.at, s.facility_code, s.action != Action.OPEN))
     return CityPlan(
         steps=tuple(steps),
         scenarios=roles.scenario,
         non_responders=tuple(f.code for f in non_responders),
+        pending=pending,
     )

@@ -10,6 +10,7 @@ Miyun and Yanqing became districts (docs: regulatory-reporting reference §6.1).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,7 +75,8 @@ def _keys(district: District) -> set[str]:
     return keys
 
 
-def _index(districts: Sequence[District]) -> dict[str, list[District]]:
+@functools.lru_cache(maxsize=8)
+def _index(districts: tuple[District, ...]) -> dict[str, list[District]]:
     index: dict[str, list[District]] = {}
     for district in districts:
         for key in _keys(district):
@@ -89,7 +91,7 @@ def resolve_district(value: str, districts: Sequence[District] = BEIJING_DISTRIC
     Raises :class:`InputError` naming the value and listing the valid districts.
     """
     key = _fold(value)
-    found = _index(districts).get(key, [])
+    found = _index(tuple(districts)).get(key, [])
     if len(found) == 1:
         return found[0]
     if len(found) > 1:

@@ -109,8 +109,8 @@ def _quantity(target_unit: str, *, signed: bool) -> Callable[[object], float]:
         except QuantityError as exc:
             raise _custom_error(exc.kind.value, exc.message) from None
         if number < 0 and not signed:
-            raise _custom_error("negative_value", f"{value!r} is negative")
-        return number
+            raise _custom_error("negative_value", f"{value!r} is negative (must be 0 or more)")
+        return number + 0.0  # -0.0 becomes 0.0
 
     return validate
 
@@ -434,7 +434,9 @@ def _json_safe(value: Any) -> Any:
 
 
 def _finding_of(error: Mapping[str, Any]) -> Finding:
-    loc = tuple(p for p in error["loc"] if p != "[key]")
+    loc = tuple(error["loc"])
+    if len(loc) > 1 and loc[-1] == "[key]":  # pydantic's marker of a bad mapping key
+        loc = loc[:-1]
     path = ".".join(str(p) for p in loc) or None
     kind = str(error["type"])
     value = error.get("input")
@@ -445,7 +447,7 @@ def _finding_of(error: Mapping[str, Any]) -> Finding:
     if kind == "missing":
         message = f"{where} is required"
     elif kind == "extra_forbidden":
-        name = str(loc[-1])
+        name = str(loc[-1]) if loc else ""
         close = difflib.get_close_matches(name, _fields_at(loc[:-1]), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         message = f"{where} is not a field of the report{hint}"

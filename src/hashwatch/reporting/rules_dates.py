@@ -16,6 +16,10 @@ from hashwatch.reporting.rules_common import ONE_DAY, RuleContext, RuleSettings,
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
+def _duration(seconds: float) -> str:
+    return f"{num(seconds / 60.0)} min" if seconds < 7200 else f"{num(seconds / 3600.0)} h"
+
+
 def mining_start_after_period(
     report: Report, context: RuleContext, settings: RuleSettings
 ) -> list[Finding]:
@@ -68,9 +72,8 @@ def exit_in_period(report: Report, context: RuleContext, settings: RuleSettings)
         finding(
             "submission.exit_in_period",
             WARNING,
-            f"mining ends within the period: exit date {exit_date} (period "
-            f"{context.period_start} to {context.period_end}); the amounts cover mining "
-            f"until {exit_date - ONE_DAY} only",
+            f"mining stops within the period: exit date {exit_date}, last day of mining "
+            f"{exit_date - ONE_DAY} (period {context.period_start} to {context.period_end})",
             "planned_exit_date",
             planned_exit_date=exit_date.isoformat(),
         )
@@ -118,7 +121,7 @@ def attestation_in_future(
         finding(
             "submission.attestation_in_future",
             ERROR,
-            f"the attestation is dated {signed_at.isoformat()}, {num(ahead_s / 3600.0)} h after "
+            f"the attestation is dated {signed_at.isoformat()}, {_duration(ahead_s)} after "
             f"the report was received ({received_at.astimezone(dt.UTC).isoformat()})",
             "attestation.signed_at",
             signed_at=signed_at.isoformat(),

@@ -484,11 +484,10 @@ def close_notice(db: Database, ref: str, *, actor: str) -> dict[str, Any]:
 def list_notices(db: Database) -> list[dict[str, Any]]:
     """Every notice with its number of recipients."""
     with db.read() as session:
-        counts = {
-            notice_id: n
-            for notice_id, n in session.execute(
-                select(Recipient.notice_id, func.count()).group_by(Recipient.notice_id)
-            ).tuples()
-        }
+        counts: dict[int, int] = {}
+        for notice_id, n in session.execute(
+            select(Recipient.notice_id, func.count()).group_by(Recipient.notice_id)
+        ).tuples():
+            counts[notice_id] = n
         notices = session.execute(select(Notice).order_by(Notice.created_at)).scalars().all()
         return [{**notice_summary(n), "recipients": counts.get(n.id, 0)} for n in notices]

@@ -100,7 +100,7 @@ def notice_status(db: Database, ref: str, *, now: dt.datetime | None = None) -> 
         return NoticeStatus(
             notice=notice_summary(notice),
             rows=rows,
-            counts=dict(Counter(r["status"] for r in rows)),
+            counts=dict(Counter(str(r["status"]) for r in rows)),
             summary=_summary(rows),
         )
 
