@@ -1,5 +1,5 @@
 # hashwatch: the two commands of the README, and their parts.
-#   make demo   install, then build the demo city on the embedded default (SQLite, local files)
+#   make demo   install, then build the demo city on the embedded default (SQLite in ./hashwatch-demo)
 #   make test   install, then ruff, mypy (strict) and the whole pytest suite
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -21,9 +21,10 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
+# The demo keeps to a folder of its own, rebuilt each time, so it never touches real data.
+DEMO_DIR ?= hashwatch-demo
 demo: install
-	$(BIN)/hashwatch init
-	$(BIN)/hashwatch demo --no-serve
+	HASHWATCH_DATA_DIR=$(DEMO_DIR) $(BIN)/hashwatch demo --no-serve --reset
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

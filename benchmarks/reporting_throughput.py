@@ -43,8 +43,14 @@ from sqlalchemy.engine import make_url
 
 from hashwatch.demo.city import demo_notice, tokens_from_messages
 from hashwatch.demo.facilities import DemoFacility, generate_registry
-from hashwatch.demo.reports import SHANGHAI, WARNING_SCENARIOS, Scenario, Signer, attested
-from hashwatch.demo.reports import build_report
+from hashwatch.demo.reports import (
+    SHANGHAI,
+    WARNING_SCENARIOS,
+    Scenario,
+    Signer,
+    attested,
+    build_report,
+)
 from hashwatch.io.registry_files import write_registry_csv
 from hashwatch.services.audit_log import verify_audit
 from hashwatch.services.notices import add_recipients, create_notice, issue_notice
@@ -133,7 +139,7 @@ def run(facilities: int, reports: int, database_url: str | None, seed: int) -> d
         settings = Settings(data_dir=workdir / "data", database_url=url, smtp_host=None)
         db = Database(url)
         db.migrate()
-        rng = random.Random(seed)  # noqa: S311
+        rng = random.Random(seed)
         registry = generate_registry(rng, facilities)
         csv_path = workdir / "registry.csv"
         write_registry_csv(csv_path, [f.registry_row() for f in registry.facilities])

@@ -22,7 +22,9 @@ def add_facilities(db: Database, n: int = 3, *, district_code: str = "110105") -
     with db.transaction() as session:
         orgs = [
             Organization(
-                uscc=uscc, name=f"Org {i}", kind=OrganizationKind.COLOCATION,
+                uscc=uscc,
+                name=f"Org {i}",
+                kind=OrganizationKind.COLOCATION,
                 contact_email=f"ops{i}@example.cn" if i == 0 else None,
             )
             for i, uscc in enumerate(ORG_USCC)
@@ -33,9 +35,12 @@ def add_facilities(db: Database, n: int = 3, *, district_code: str = "110105") -
             code = f"DC-{i:03d}"
             session.add(
                 Facility(
-                    code=code, name=f"Data center {i}", organization=orgs[i % 2],
+                    code=code,
+                    name=f"Data center {i}",
+                    organization=orgs[i % 2],
                     district_code=district_code if i % 3 else "110108",
-                    rated_it_capacity_kw=8000.0, contracted_grid_capacity_kw=10000.0,
+                    rated_it_capacity_kw=8000.0,
+                    contracted_grid_capacity_kw=10000.0,
                 )
             )
             codes.append(code)

@@ -33,7 +33,7 @@ def test_an_empty_chain_verifies(db: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    "column, value",
+    ("column", "value"),
     [
         ("actor", "intruder"),
         ("after_json", '{"n":99}'),

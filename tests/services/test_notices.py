@@ -76,7 +76,10 @@ def test_unknown_facility_adds_nothing(db: Database, tmp_path: Path) -> None:
     notices.create_notice(db, draft(), actor=ACTOR)
     with pytest.raises(NotFoundError, match="NOPE"):
         notices.add_recipients(
-            db, "BJ-2021-04", actor=ACTOR, settings=settings_for(tmp_path),
+            db,
+            "BJ-2021-04",
+            actor=ACTOR,
+            settings=settings_for(tmp_path),
             facility_codes=["DC-000", "NOPE"],
         )
     with db.read() as session:
@@ -88,8 +91,9 @@ def test_recipients_need_a_selection_and_a_known_notice(db: Database, tmp_path: 
     with pytest.raises(InputError, match="say which facilities"):
         notices.add_recipients(db, "BJ-2021-04", actor=ACTOR, settings=settings_for(tmp_path))
     with pytest.raises(NotFoundError, match="no notice with reference 'X'"):
-        notices.add_recipients(db, "X", actor=ACTOR, settings=settings_for(tmp_path),
-                               all_facilities=True)
+        notices.add_recipients(
+            db, "X", actor=ACTOR, settings=settings_for(tmp_path), all_facilities=True
+        )
 
 
 def test_issue_sends_one_token_each_and_stores_only_hashes(db: Database, tmp_path: Path) -> None:
@@ -120,8 +124,9 @@ def test_recipient_added_after_issue_gets_a_token(db: Database, tmp_path: Path) 
     notices.create_notice(db, draft(), actor=ACTOR)
     notices.add_recipients(db, "BJ-2021-04", actor=ACTOR, settings=cfg, facility_codes=["DC-000"])
     notices.issue_notice(db, "BJ-2021-04", actor=ACTOR, settings=cfg)
-    result = notices.add_recipients(db, "BJ-2021-04", actor=ACTOR, settings=cfg,
-                                    facility_codes=["DC-001"])
+    result = notices.add_recipients(
+        db, "BJ-2021-04", actor=ACTOR, settings=cfg, facility_codes=["DC-001"]
+    )
     assert result["delivery"].written_to_outbox == 1
     assert sorted(tokens_from_outbox(cfg, "BJ-2021-04")) == ["DC-000", "DC-001"]
 
@@ -133,8 +138,8 @@ def test_tokens_open_the_notice_and_bad_ones_are_refused(db: Database, tmp_path:
     assert seen["recipient_state"] == "opened"
     with pytest.raises(PermissionDeniedError, match="not valid"):
         notices.open_notice(db, "not-a-token")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
     with pytest.raises(PermissionDeniedError, match="expired"):
-        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
         notices.open_notice(db, tokens["DC-000"], now=later)
 
 

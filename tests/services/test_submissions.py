@@ -97,10 +97,12 @@ def test_a_warning_needs_an_explanation(db: Database, tokens: dict[str, str]) ->
 
 
 def test_idempotency_key_returns_the_first_receipt(db: Database, tokens: dict[str, str]) -> None:
-    first = submit_report(db, tokens["DC-000"], example("report.json"), idempotency_key="k1",
-                          now=ON_TIME)
-    again = submit_report(db, tokens["DC-000"], example("report.json"), idempotency_key="k1",
-                          now=LATE)
+    first = submit_report(
+        db, tokens["DC-000"], example("report.json"), idempotency_key="k1", now=ON_TIME
+    )
+    again = submit_report(
+        db, tokens["DC-000"], example("report.json"), idempotency_key="k1", now=LATE
+    )
     assert again.replayed
     assert again.record_sha256 == first.record_sha256
     assert again.version == 1
@@ -121,8 +123,10 @@ def test_amendments_are_new_versions(db: Database, tokens: dict[str, str]) -> No
     assert json.loads(v2.record_json)["supersedes_version"] == 1
     assert get_receipt(db, token, 1).record_sha256 == v1.record_sha256
     with db.read() as session:
-        states = [s.review_state.value for s in session.execute(
-            select(Submission).order_by(Submission.version)).scalars()]
+        states = [
+            s.review_state.value
+            for s in session.execute(select(Submission).order_by(Submission.version)).scalars()
+        ]
     assert states == ["superseded", "submitted"]
     with pytest.raises(NotFoundError, match="no version 7"):
         get_receipt(db, token, 7)
@@ -133,10 +137,17 @@ def test_return_resubmit_accept(db: Database, tokens: dict[str, str]) -> None:
     submit_report(db, token, example("report.json"), now=ON_TIME)
     with pytest.raises(InputError, match="comment is required"):
         review_submission(db, REF, "DC-003", ReviewAction.RETURN, reviewer="analyst")
-    review_submission(db, REF, "DC-003", ReviewAction.RETURN, reviewer="analyst",
-                      comment="Give the hosted clients")
-    row = next(r for r in notice_status(db, REF, now=ON_TIME).rows
-               if r["facility_code"] == "DC-003")
+    review_submission(
+        db,
+        REF,
+        "DC-003",
+        ReviewAction.RETURN,
+        reviewer="analyst",
+        comment="Give the hosted clients",
+    )
+    row = next(
+        r for r in notice_status(db, REF, now=ON_TIME).rows if r["facility_code"] == "DC-003"
+    )
     assert row["status"] == "returned"
     with pytest.raises(ConflictError, match="already returned"):
         review_submission(db, REF, "DC-003", ReviewAction.ACCEPT, reviewer="analyst")
@@ -174,8 +185,9 @@ def test_bad_tokens_and_closed_notices(db: Database, tokens: dict[str, str]) -> 
 def test_drafts_are_kept_and_audited(db: Database, tokens: dict[str, str]) -> None:
     result = save_draft(db, tokens["DC-000"], {"involved_in_mining": True})
     assert not result.accepted
-    row = next(r for r in notice_status(db, REF, now=ON_TIME).rows
-               if r["facility_code"] == "DC-000")
+    row = next(
+        r for r in notice_status(db, REF, now=ON_TIME).rows if r["facility_code"] == "DC-000"
+    )
     assert row["status"] == "draft"
     with db.read() as session:
         actions = list(session.execute(select(AuditEntry.action)).scalars())

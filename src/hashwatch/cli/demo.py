@@ -10,7 +10,7 @@ from rich.table import Table
 
 from hashwatch.cli.common import console, open_database, settings
 from hashwatch.demo.city import DemoSummary, build_demo_city, reset_demo_data
-from hashwatch.demo.facilities import DEFAULT_FACILITIES
+from hashwatch.demo.facilities import DEFAULT_FACILITIES, MIN_FACILITIES
 
 
 def demo(
@@ -23,7 +23,7 @@ def demo(
         typer.Option("--reset", help="Delete the embedded SQLite database and the outbox first."),
     ] = False,
     facilities: Annotated[
-        int, typer.Option(min=1, max=60_000, hidden=True, help="Number of facilities.")
+        int, typer.Option(min=MIN_FACILITIES, max=60_000, hidden=True, help="Number of facilities.")
     ] = DEFAULT_FACILITIES,
 ) -> None:
     """Build a synthetic Beijing: ~300 data centers, the April 2021 notice and its reports.
@@ -90,6 +90,8 @@ def print_summary(summary: DemoSummary) -> None:
     table.add_row("built in", f"{summary.seconds:.1f} s")
     console.print(table)
     console.print("[bold]continue with[/]")
+    console.print("  . .venv/bin/activate   # if hashwatch is not on your PATH")
+    console.print(f"  export HASHWATCH_DATA_DIR={escape(str(summary.data_dir))}")
     console.print(f"  hashwatch notice status {summary.notice_ref}")
     console.print(f"  hashwatch export {summary.notice_ref} --format xlsx -o reports.xlsx")
     console.print("  hashwatch audit verify")

@@ -67,7 +67,7 @@ def demo_notice() -> NoticeDraft:
         "Cryptocurrency Mining Businesses in Our City's Data Centers",
         legal_basis="Emergency notice to assess the impact of cryptocurrency mining on the "
         "city's energy consumption (as reported 29 Apr 2021; the Chinese original and its "
-        "legal basis were not published). Demo data: every facility and report is synthetic.",
+        "legal basis were not found). Demo data: every facility and report is synthetic.",
         issuer="Beijing Municipal Bureau of Economy and Information Technology "
         "(北京市经济和信息化局)",
         period_start=PERIOD_START,
@@ -191,7 +191,14 @@ def _run_step(db: Database, step: Step, token: str) -> bool:
     elif step.action is Action.SUBMIT:
         assert step.report is not None
         try:
-            submit_report(db, token, step.report, notice_ref=NOTICE_REF, now=step.at)
+            submit_report(
+                db,
+                token,
+                step.report,
+                notice_ref=NOTICE_REF,
+                idempotency_key=f"{step.facility_code}/{step.at:%Y%m%dT%H%M%S}",
+                now=step.at,
+            )
         except InputError:
             if step.expect_rejection:
                 return False
@@ -256,7 +263,9 @@ def build_demo_city(
     issued = issue_notice(db, NOTICE_REF, actor=ANALYST, settings=outbox_settings)
     tokens = tokens_from_messages(issued.delivery.outbox_files)
     plan = plan_city(rng, registry.facilities)
-    say(f"reports: {sum(s.action is Action.SUBMIT for s in plan.steps)} submissions and reviews")
+    submits = sum(s.action is Action.SUBMIT for s in plan.steps)
+    reviews = sum(s.action in (Action.RETURN, Action.ACCEPT) for s in plan.steps)
+    say(f"reports: {submits} submission attempts and {reviews} reviews")
     rejected = sum(not _run_step(db, step, tokens[step.facility_code]) for step in plan.steps)
     status = notice_status(db, NOTICE_REF)
     versions = Counter(

@@ -26,6 +26,7 @@ from hashwatch.reporting.uscc import (
 )
 
 DEFAULT_FACILITIES = 300
+MIN_FACILITIES = 10
 MIN_IT_CAPACITY_KW = 200.0
 MAX_IT_CAPACITY_KW = 30_000.0
 #: Median rated IT capacity by kind [kW], and the log-normal spread (σ of ln capacity).
@@ -276,8 +277,8 @@ def _capacity_kw(rng: random.Random, kind: OrganizationKind) -> float:
 
 def generate_registry(rng: random.Random, facilities: int = DEFAULT_FACILITIES) -> DemoRegistry:
     """About ``facilities`` data centers over Beijing's districts and their operators."""
-    if facilities < 1:
-        raise ValueError("facilities must be at least 1")
+    if facilities < MIN_FACILITIES:
+        raise ValueError(f"the demo city needs at least {MIN_FACILITIES} facilities")
     taken: set[str] = set()
     telecoms = _telecoms(rng, facilities, taken)
     wanted = sum(n for _, n in telecoms)

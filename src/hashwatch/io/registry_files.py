@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -313,26 +314,34 @@ def _append(sheet: Worksheet, values: Sequence[Any]) -> None:
             cell.data_type = "s"  # text that starts with "=" stays text, never a formula
 
 
-def _facilities_sheet(sheet: Worksheet) -> None:
+def _facilities_sheet(sheet: Any) -> None:
+    """Title, header, frozen header row and text-formatted code columns."""
     sheet.title = REGISTRY_SHEET
-    sheet.append(list(COLUMNS))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, start=1):
         dimension = sheet.column_dimensions[get_column_letter(index)]
         dimension.width = max(14, len(column) + 2)
         if column in TEXT_COLUMNS:
             dimension.number_format = "@"
+    sheet.append(list(COLUMNS))
+
+
+def _text_cell(sheet: Any, value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # text that starts with "=" stays text, never a formula
+        return cell
+    return value
 
 
 def write_registry_xlsx(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
     """Write registry rows to the sheet ``facilities`` of a new workbook; return the count."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(REGISTRY_SHEET)
     _facilities_sheet(sheet)
     count = 0
     for row in rows:
-        _append(sheet, [_xlsx_value(c, row.get(c)) for c in COLUMNS])
+        sheet.append([_text_cell(sheet, _xlsx_value(c, row.get(c))) for c in COLUMNS])
         count += 1
     _save(workbook, path)
     return count

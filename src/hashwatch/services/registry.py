@@ -335,18 +335,18 @@ def _write_facilities(
         stmt = insert(Facility).returning(Facility.id, Facility.code)
         ids.update((c, i) for i, c in session.execute(stmt, list(chunk)))
     meters, ranges = [], []
-    for before, after in plan.facilities:
-        facility_id = ids[after["code"]]
-        had_meters = set(before["meter_ids"]) if before else set()
-        had_ranges = set(before["ip_ranges"]) if before else set()
+    for old, wanted in plan.facilities:
+        facility_id = ids[wanted["code"]]
+        had_meters = set(old["meter_ids"]) if old else set()
+        had_ranges = set(old["ip_ranges"]) if old else set()
         meters += [
             {"meter_id": m, "facility_id": facility_id}
-            for m in after["meter_ids"]
+            for m in wanted["meter_ids"]
             if m not in had_meters
         ]
         ranges += [
             {"cidr": c, "facility_id": facility_id}
-            for c in after["ip_ranges"]
+            for c in wanted["ip_ranges"]
             if c not in had_ranges
         ]
     for chunk in _chunks(meters):
