@@ -15,9 +15,7 @@ DOCS = Path(__file__).parent.parent / "docs"
 
 def test_every_setting_is_documented() -> None:
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
-    missing = [
-        name for name in Settings.model_fields if f"`HASHWATCH_{name.upper()}`" not in text
-    ]
+    missing = [name for name in Settings.model_fields if f"`HASHWATCH_{name.upper()}`" not in text]
     assert missing == []
 
 

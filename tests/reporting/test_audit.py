@@ -11,8 +11,13 @@ def _append(db: Database, n: int) -> None:
     for i in range(n):
         with db.transaction() as session:
             audit.record(
-                session, actor="tester", action="thing.change", object_type="thing",
-                object_id=i, before={"n": i}, after={"n": i + 1, "名称": "海淀"},
+                session,
+                actor="tester",
+                action="thing.change",
+                object_type="thing",
+                object_id=i,
+                before={"n": i},
+                after={"n": i + 1, "名称": "海淀"},
             )
 
 

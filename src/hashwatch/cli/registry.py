@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hashwatch.cli.common import (
@@ -69,6 +69,16 @@ def print_row_errors(problems: Sequence[Mapping[str, Any]]) -> None:
     err_console.print(table)
 
 
+def _summary(result: service.ImportResult) -> str:
+    orgs, facilities = result.organizations, result.facilities
+    return (
+        f"{'dry run, nothing written: ' if result.dry_run else ''}rows: {result.rows}; "
+        f"organizations {orgs.created} created, {orgs.updated} updated, "
+        f"{orgs.unchanged} unchanged; facilities {facilities.created} created, "
+        f"{facilities.updated} updated, {facilities.unchanged} unchanged"
+    )
+
+
 @app.command()
 def template(output: OutputOption) -> None:
     """Write a fill-in template: XLSX (with districts and help sheets) or CSV.
@@ -91,7 +101,7 @@ def import_(
 
     Example: hashwatch registry import facilities.xlsx --dry-run
     """
-    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
+    columns = (TextColumn("importing"), BarColumn(), TimeElapsedColumn())
     with (
         _database() as db,
         Progress(*columns, console=err_console, disable=not err_console.is_terminal) as bar,
@@ -99,22 +109,20 @@ def import_(
         task = bar.add_task("import", total=None)
         try:
             result = service.import_registry(
-                db, file, actor=resolve_actor(actor), dry_run=dry_run, districts=_districts(),
+                db,
+                file,
+                actor=resolve_actor(actor),
+                dry_run=dry_run,
+                districts=_districts(),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )  # fmt: skip
+            )
         except InputError as exc:
             if exc.problems:
                 print_row_errors(exc.problems)
             raise
     for note in result.notes:
         err_console.print(f"note: {escape(note)}")
-    orgs, facilities = result.organizations, result.facilities
-    console.print(
-        f"{'dry run, nothing written: ' if dry_run else ''}rows: {result.rows}; "
-        f"organizations {orgs.created} created, {orgs.updated} updated, "
-        f"{orgs.unchanged} unchanged; facilities {facilities.created} created, "
-        f"{facilities.updated} updated, {facilities.unchanged} unchanged"
-    )
+    console.print(_summary(result))
 
 
 @app.command()

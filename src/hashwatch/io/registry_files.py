@@ -9,7 +9,8 @@ brackets do not matter, and the usual Chinese headers (机构名称, 统一社�
 
 CSV is read as UTF-8 (with or without BOM) or, when that fails, as GB18030 (the table's
 ``notes`` say so); it is written as UTF-8 with a BOM so that spreadsheet programs show Chinese
-text. XLSX is read from the sheet ``facilities`` or else the first sheet.
+text. XLSX is read from the sheet ``facilities`` or else the first sheet; numbers are written
+as numbers with 16 significant digits (Excel keeps 15), codes and lists as text.
 """
 
 from __future__ import annotations
@@ -298,12 +299,15 @@ def _xlsx_value(column: str, value: Any) -> Any:
 def write_registry_csv(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
     """Write registry rows as CSV (UTF-8 with BOM, canonical header); return the row count."""
     count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([_csv_value(row.get(c)) for c in COLUMNS])
-            count += 1
+    try:
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for row in rows:
+                writer.writerow([_csv_value(row.get(c)) for c in COLUMNS])
+                count += 1
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot be written: {exc.strerror}") from None
     return count
 
 
@@ -348,8 +352,11 @@ def write_registry_xlsx(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
 
 
 def _save(workbook: Any, path: Path) -> None:
+    """Save in memory first, so a bad path never leaves openpyxl's writers half-open."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
     try:
-        workbook.save(path)
+        path.write_bytes(buffer.getvalue())
     except OSError as exc:
         raise FileFormatError(f"{path}: cannot be written: {exc.strerror}") from None
 

@@ -13,11 +13,11 @@ transactions extend the chain one after the other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hashwatch.reporting.canonical import canonical_json, sha256_hex
@@ -56,6 +56,58 @@ def row_digest(
     return sha256_hex(prev_sha256 + body)
 
 
+@dataclass(frozen=True)
+class AuditEvent:
+    """One change to append: what was done to which object, with its before and after."""
+
+    action: str
+    object_type: str
+    object_id: str | int
+    before: Any = None
+    after: Any = None
+
+
+_INSERT_BATCH_ROWS = 1000
+
+
+def record_many(session: Session, *, actor: str, events: Sequence[AuditEvent]) -> int:
+    """Append events to the audit chain inside the caller's transaction, in one go.
+
+    The head row is locked once; rows are inserted in batches of multi-row INSERTs. All the
+    events of one call carry the same time. Returns the id of the last row written (0 when
+    there were no events).
+    """
+    if not events:
+        return 0
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_id=0, last_sha256=GENESIS_SHA256)
+        session.add(head)
+    at, prev, entry_id = utcnow(), head.last_sha256, head.last_id
+    rows: list[dict[str, Any]] = []
+    for event in events:
+        entry_id += 1
+        row: dict[str, Any] = {
+            "at": at,
+            "actor": actor,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": str(event.object_id),
+            "before_json": None if event.before is None else canonical_json(event.before),
+            "after_json": None if event.after is None else canonical_json(event.after),
+        }
+        digest = row_digest(prev_sha256=prev, entry_id=entry_id, **row)
+        rows.append({"id": entry_id, **row, "prev_sha256": prev, "row_sha256": digest})
+        prev = digest
+    for start in range(0, len(rows), _INSERT_BATCH_ROWS):
+        session.execute(insert(AuditEntry), rows[start : start + _INSERT_BATCH_ROWS])
+    head.last_id, head.last_sha256 = entry_id, prev
+    session.flush()
+    return entry_id
+
+
 def record(
     session: Session,
     *,
@@ -65,46 +117,10 @@ def record(
     object_id: str | int,
     before: Any = None,
     after: Any = None,
-) -> AuditEntry:
-    """Append one row to the audit chain inside the caller's transaction."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_id=0, last_sha256=GENESIS_SHA256)
-        session.add(head)
-    entry_id = head.last_id + 1
-    at = utcnow()
-    before_json = None if before is None else canonical_json(before)
-    after_json = None if after is None else canonical_json(after)
-    digest = row_digest(
-        prev_sha256=head.last_sha256,
-        entry_id=entry_id,
-        at=at,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before_json=before_json,
-        after_json=after_json,
-    )
-    entry = AuditEntry(
-        id=entry_id,
-        at=at,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before_json=before_json,
-        after_json=after_json,
-        prev_sha256=head.last_sha256,
-        row_sha256=digest,
-    )
-    session.add(entry)
-    head.last_id = entry_id
-    head.last_sha256 = digest
-    session.flush()
-    return entry
+) -> int:
+    """Append one row to the audit chain inside the caller's transaction; returns its id."""
+    event = AuditEvent(action, object_type, object_id, before, after)
+    return record_many(session, actor=actor, events=[event])
 
 
 @dataclass(frozen=True)

@@ -14,22 +14,22 @@ benchmark imports 10,000 facilities.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, delete, insert, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hashwatch.errors import NotFoundError
+from hashwatch.errors import ConflictError, NotFoundError
 from hashwatch.io.registry_files import (
     read_registry_file,
     write_registry_file,
     write_registry_template,
 )
 from hashwatch.reporting import audit
-from hashwatch.reporting.canonical import canonical_json
 from hashwatch.reporting.districts import (
     BEIJING_DISTRICTS,
     District,
@@ -37,8 +37,6 @@ from hashwatch.reporting.districts import (
     resolve_district,
 )
 from hashwatch.reporting.models import (
-    AuditEntry,
-    AuditHead,
     Facility,
     FacilityIpRange,
     FacilityMeter,
@@ -56,7 +54,6 @@ from hashwatch.reporting.registry import (
 )
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
-from hashwatch.store.types import utcnow
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -163,12 +160,6 @@ def _facility_records(
     return sorted(records.values(), key=lambda r: r["code"])
 
 
-def _snapshot(record: dict[str, Any]) -> dict[str, Any]:
-    """A facility record in the audit form (the keys of ``RegistryRow.facility()``)."""
-    keys = ("code", *_FACILITY_FIELDS, "organization_uscc", "meter_ids", "ip_ranges")
-    return {k: record[k] for k in keys}
-
-
 @dataclass
 class _Existing:
     organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -191,96 +182,53 @@ def _load_existing(session: Session, batch: RegistryBatch) -> _Existing:
     return existing
 
 
-@dataclass
+Change = tuple[dict[str, Any] | None, dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class _Plan:
-    """What an import changes: (before or None, after) pairs in the audit form."""
+    """What an import changes: (before or None, after) pairs in the audit form, and counts."""
 
     rows: int
-    organizations: list[tuple[dict[str, Any] | None, dict[str, Any]]] = field(default_factory=list)
-    facilities: list[tuple[dict[str, Any] | None, dict[str, Any]]] = field(default_factory=list)
-    unchanged_organizations: int = 0
-    unchanged_facilities: int = 0
-
-    def counts(self, kind: str) -> ChangeCounts:
-        """Created, updated and unchanged ``organizations`` or ``facilities``."""
-        changes = self.organizations if kind == "organizations" else self.facilities
-        unchanged = (
-            self.unchanged_organizations if kind == "organizations" else self.unchanged_facilities
-        )
-        created = sum(1 for before, _ in changes if before is None)
-        return ChangeCounts(created, len(changes) - created, unchanged)
+    organizations: list[Change]
+    organization_counts: ChangeCounts
+    facilities: list[Change]
+    facility_counts: ChangeCounts
 
 
-def _merge(before: dict[str, Any], wanted: dict[str, Any], keys: set[str]) -> dict[str, Any]:
-    return {k: (wanted[k] if k in keys else v) for k, v in before.items() if k in wanted}
+def _diff(
+    pairs: Iterable[tuple[dict[str, Any] | None, dict[str, Any]]], keys: set[str]
+) -> tuple[list[Change], ChangeCounts]:
+    """(stored, wanted) pairs -> the changes; only ``keys`` (the file's columns) may change."""
+    changes: list[Change] = []
+    unchanged = 0
+    for stored, wanted in pairs:
+        if stored is None:
+            changes.append((None, wanted))
+            continue
+        before = {k: stored[k] for k in wanted}
+        after = {k: (wanted[k] if k in keys else v) for k, v in before.items()}
+        if after == before:
+            unchanged += 1
+        else:
+            changes.append((before, after))
+    created = sum(1 for before, _ in changes if before is None)
+    return changes, ChangeCounts(created, len(changes) - created, unchanged)
 
 
 def _plan(batch: RegistryBatch, existing: _Existing) -> _Plan:
-    plan = _Plan(rows=len(batch.rows))
-    org_keys = {v for k, v in ORGANIZATION_KEYS.items() if k in batch.columns}
-    for uscc, wanted in batch.organizations.items():
-        stored = existing.organizations.get(uscc)
-        if stored is None:
-            plan.organizations.append((None, wanted))
-            continue
-        before = {k: stored[k] for k in wanted}
-        after = _merge(before, wanted, org_keys)
-        if after == before:
-            plan.unchanged_organizations += 1
-        else:
-            plan.organizations.append((before, after))
-    facility_keys = {v for k, v in FACILITY_KEYS.items() if k in batch.columns}
-    for _, row in batch.rows:
-        stored = existing.facilities.get(row.facility_code)
-        if stored is None:
-            plan.facilities.append((None, row.facility()))
-            continue
-        before = _snapshot(stored)
-        after = _merge(before, row.facility(), facility_keys)
-        if after == before:
-            plan.unchanged_facilities += 1
-        else:
-            plan.facilities.append((before, after))
-    return plan
-
-
-def _append_audit(
-    session: Session, actor: str, entries: Sequence[tuple[str, str, str, Any, Any]]
-) -> None:
-    """Append (action, object type, object id, before, after) rows to the audit chain at once.
-
-    The same rows and hashes as one :func:`hashwatch.reporting.audit.record` call per entry,
-    written with one multi-row INSERT: the head row is locked once, as ``record`` locks it.
-    """
-    if not entries:
-        return
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_id=0, last_sha256=audit.GENESIS_SHA256)
-        session.add(head)
-    at, prev, entry_id, rows = utcnow(), head.last_sha256, head.last_id, []
-    for action, object_type, object_id, before, after in entries:
-        entry_id += 1
-        row: dict[str, Any] = {
-            "id": entry_id,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "before_json": None if before is None else canonical_json(before),
-            "after_json": None if after is None else canonical_json(after),
-            "prev_sha256": prev,
-        }
-        fields = {k: v for k, v in row.items() if k not in {"id", "prev_sha256"}}
-        prev = audit.row_digest(prev_sha256=prev, entry_id=entry_id, **fields)
-        rows.append(row | {"row_sha256": prev})
-    for chunk in _chunks(rows):
-        session.execute(insert(AuditEntry), list(chunk))
-    head.last_id, head.last_sha256 = entry_id, prev
-    session.flush()
+    orgs, org_counts = _diff(
+        (
+            (existing.organizations.get(uscc), wanted)
+            for uscc, wanted in batch.organizations.items()
+        ),
+        {v for k, v in ORGANIZATION_KEYS.items() if k in batch.columns},
+    )
+    facilities, facility_counts = _diff(
+        ((existing.facilities.get(row.facility_code), row.facility()) for _, row in batch.rows),
+        {v for k, v in FACILITY_KEYS.items() if k in batch.columns},
+    )
+    return _Plan(len(batch.rows), orgs, org_counts, facilities, facility_counts)
 
 
 def _org_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -355,16 +303,18 @@ def _write_facilities(
         session.execute(insert(FacilityIpRange), list(chunk))
 
 
-def _audit_entries(plan: _Plan) -> list[tuple[str, str, str, Any, Any]]:
-    entries = []
+def _audit_events(plan: _Plan) -> list[audit.AuditEvent]:
+    events = []
     for kind, changes, key in (
         ("organization", plan.organizations, "uscc"),
         ("facility", plan.facilities, "code"),
     ):
         for before, after in changes:
             verb = "create" if before is None else "update"
-            entries.append((f"registry.{kind}.{verb}", kind, after[key], before, after))
-    return entries
+            events.append(
+                audit.AuditEvent(f"registry.{kind}.{verb}", kind, after[key], before, after)
+            )
+    return events
 
 
 def _check(
@@ -382,8 +332,8 @@ def _result(path: Path, plan: _Plan, notes: Sequence[str], *, dry_run: bool) -> 
     return ImportResult(
         str(path),
         plan.rows,
-        plan.counts("organizations"),
-        plan.counts("facilities"),
+        plan.organization_counts,
+        plan.facility_counts,
         notes=tuple(notes),
         dry_run=dry_run,
     )
@@ -419,22 +369,30 @@ def import_registry(
     :class:`~hashwatch.errors.FileFormatError` if the file cannot be read. With ``dry_run``
     everything is checked, the database included, and nothing is written. ``progress`` is
     called with (steps done, steps) as the import goes: read and checked, written, audited.
+    :class:`~hashwatch.errors.ConflictError` if another writer changed the registry
+    meanwhile (PostgreSQL; SQLite transactions here are serial).
     """
     steps = 3
     sessions = db.read if dry_run else db.transaction
-    with sessions() as session:
-        batch, existing, notes = _check(session, path, districts)
-        if batch.errors:
-            raise row_errors_problem(batch.errors)
-        plan = _plan(batch, existing)
-        if progress:
-            progress(1, steps)
-        if not dry_run:
-            org_ids = _write_organizations(session, plan, existing)
-            _write_facilities(session, plan, existing, org_ids)
+    try:
+        with sessions() as session:
+            batch, existing, notes = _check(session, path, districts)
+            if batch.errors:
+                raise row_errors_problem(batch.errors)
+            plan = _plan(batch, existing)
             if progress:
-                progress(2, steps)
-            _append_audit(session, actor, _audit_entries(plan))
+                progress(1, steps)
+            if not dry_run:
+                org_ids = _write_organizations(session, plan, existing)
+                _write_facilities(session, plan, existing, org_ids)
+                if progress:
+                    progress(2, steps)
+                audit.record_many(session, actor=actor, events=_audit_events(plan))
+    except IntegrityError:
+        raise ConflictError(
+            "the registry changed while this file was being imported (another import?); "
+            "nothing was imported: run the import again"
+        ) from None
     if progress:
         progress(steps, steps)
     return _result(path, plan, notes, dry_run=dry_run)
@@ -462,19 +420,13 @@ def export_registry(db: Database, path: Path) -> int:
 
 def _listed(record: dict[str, Any], districts: Sequence[District]) -> dict[str, Any]:
     names = {d.code: d.name_zh for d in districts}
-    return {
-        "facility_code": record["code"],
-        "facility_name": record["name"],
-        "organization_uscc": record["organization_uscc"],
-        "organization_name": record["organization_name"],
-        "organization_kind": record["organization_kind"],
-        "district_code": record["district_code"],
-        "district_name": names.get(record["district_code"]),
-        **{k: record[k] for k in _FACILITY_FIELDS if k not in {"name", "district_code"}},
-        **{k: record[k] for k in ("contact_name", "contact_email", "contact_phone")},
-        "meter_ids": record["meter_ids"],
-        "ip_ranges": record["ip_ranges"],
-    }
+    listed: dict[str, Any] = {}
+    for key, value in _file_row(record).items():
+        if key == "district":
+            listed |= {"district_code": value, "district_name": names.get(value)}
+        else:
+            listed[key] = value
+    return listed
 
 
 def list_facilities(
