@@ -197,3 +197,21 @@ def test_drafts_are_kept_and_audited(db: Database, tokens: dict[str, str]) -> No
 def test_bad_idempotency_key(db: Database, tokens: dict[str, str]) -> None:
     with pytest.raises(InputError, match="idempotency_key"):
         submit_report(db, tokens["DC-000"], example("report.json"), idempotency_key="x" * 200)
+
+
+def test_concurrent_retries_with_one_key_file_one_version(
+    db: Database, tokens: dict[str, str]
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> int:
+        receipt = submit_report(
+            db, tokens["DC-000"], example("report.json"), idempotency_key="same", now=ON_TIME
+        )
+        return receipt.version
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        versions = list(pool.map(attempt, range(8)))
+    assert versions == [1] * 8
+    assert _count(db) == 1
+    assert verify_audit(db).ok

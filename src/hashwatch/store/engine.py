@@ -34,10 +34,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock at BEGIN so that two writers serialise instead of failing
-    # half-way; the audit chain relies on this.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+READ_ONLY = "hashwatch_read_only"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the write lock at BEGIN so that two of them serialise instead of failing
+    # half-way (the audit chain relies on this); readers begin deferred and, in WAL mode,
+    # never wait for a writer.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_no_autobegin(dbapi_connection: Any, _record: Any) -> None:
@@ -57,7 +64,7 @@ class Database:
             self.engine: Engine = create_engine(url, echo=echo)
             event.listen(self.engine, "connect", _sqlite_no_autobegin)
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin_immediate)
+            event.listen(self.engine, "begin", _sqlite_begin)
         elif self.url.get_backend_name() == "postgresql":
             self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
         else:
@@ -66,6 +73,9 @@ class Database:
                 "use sqlite:/// or postgresql+psycopg://"
             )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -80,8 +90,8 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading only."""
-        with self._sessions() as session:
+        """A session for reading only (on SQLite it never waits for a writer)."""
+        with self._read_sessions() as session:
             yield session
 
     def _alembic_config(self) -> Config:
