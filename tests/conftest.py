@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hashwatch.reporting.models import Base
+from hashwatch.store.schema import METADATA
 from hashwatch.store.engine import Database
 
 PG_URL_ENV = "HASHWATCH_TEST_DATABASE_URL"
@@ -61,7 +61,7 @@ def postgres_url() -> Iterator[str]:
 
 
 def _truncate_all(db: Database) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in METADATA.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

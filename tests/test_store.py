@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from hashwatch.errors import ConfigurationError
-from hashwatch.reporting.models import Base
+from hashwatch.store.schema import METADATA
 from hashwatch.store.engine import Database
 
 
@@ -18,7 +18,7 @@ def test_migrations_reach_head(db: Database) -> None:
 
 def test_migrations_match_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), METADATA)
     assert diff == []
 
 

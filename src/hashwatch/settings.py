@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HASHWATCH_", frozen=True, extra="ignore")
 
     environment: Literal["development", "production"] = Field(
-        "development", description="`production` refuses placeholder secrets."
+        "development",
+        description="`production` refuses placeholder secrets and the demo's known logins.",
     )
     data_dir: Path = Field(
         Path("hashwatch-data"),
@@ -33,10 +34,6 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL of the relational store; default: SQLite file in data_dir.",
-    )
-    secret_key: str = Field(
-        "development",
-        description="Key for signing sessions; must be set to a real secret in production.",
     )
     smtp_host: str | None = Field(None, description="SMTP server for notices and reminders.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
@@ -50,6 +47,12 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000",
         description="Base URL of the web app, used to build the notice links sent to recipients.",
     )
+    max_request_body_bytes: int = Field(
+        20 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the web app accepts (uploads included) [bytes]; "
+        "larger ones get 413.",
+    )
     district_file: Path | None = Field(
         None,
         description="CSV (code,name_zh,name_pinyin) replacing Beijing's 16 districts.",
@@ -57,9 +60,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key in PLACEHOLDER_SECRETS:
+        if (
+            self.environment == "production"
+            and self.smtp_username
+            and (self.smtp_password or "") in PLACEHOLDER_SECRETS
+        ):
             raise ConfigurationError(
-                "HASHWATCH_SECRET_KEY must be set to a real secret when "
+                "HASHWATCH_SMTP_PASSWORD must be set to a real secret when "
                 "HASHWATCH_ENVIRONMENT=production"
             )
         return self

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from hashwatch.cli import audit, demo, notices, registry, schema, setup, submissions
+from hashwatch.cli import accounts, audit, demo, notices, registry, schema, setup, submissions, web
 from hashwatch.errors import HashwatchError
 
 app = typer.Typer(
@@ -30,6 +30,9 @@ submissions.register(app)
 app.add_typer(audit.app, name="audit")
 app.add_typer(schema.app, name="schema")
 demo.register(app)
+web.register(app)
+app.add_typer(accounts.users, name="user")
+app.add_typer(accounts.tokens, name="token")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,7 +41,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
+def enum_column(cls: type[enum.Enum]) -> Enum:
     return Enum(
         cls,
         native_enum=False,
@@ -89,7 +89,7 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[OrganizationKind] = mapped_column(_enum(OrganizationKind))
+    kind: Mapped[OrganizationKind] = mapped_column(enum_column(OrganizationKind))
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(50))
@@ -159,7 +159,7 @@ class Notice(Base):
     deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[NoticeState] = mapped_column(_enum(NoticeState), default=NoticeState.DRAFT)
+    state: Mapped[NoticeState] = mapped_column(enum_column(NoticeState), default=NoticeState.DRAFT)
     questionnaire_version: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -178,7 +178,7 @@ class Recipient(Base):
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
     state: Mapped[RecipientState] = mapped_column(
-        _enum(RecipientState), default=RecipientState.NOT_OPENED
+        enum_column(RecipientState), default=RecipientState.NOT_OPENED
     )
     token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -217,7 +217,7 @@ class Submission(Base):
     record_json: Mapped[str] = mapped_column(Text)
     record_sha256: Mapped[str] = mapped_column(String(64))
     review_state: Mapped[ReviewState] = mapped_column(
-        _enum(ReviewState), default=ReviewState.SUBMITTED
+        enum_column(ReviewState), default=ReviewState.SUBMITTED
     )
     # Denormalised figures of the normalised report, for fast aggregation.
     involved_in_mining: Mapped[bool] = mapped_column(Boolean)
@@ -239,7 +239,7 @@ class Review(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
-    action: Mapped[ReviewAction] = mapped_column(_enum(ReviewAction))
+    action: Mapped[ReviewAction] = mapped_column(enum_column(ReviewAction))
     comment: Mapped[str | None] = mapped_column(Text)
     reviewer: Mapped[str] = mapped_column(String(200))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from hashwatch.reporting.models import Base
+from hashwatch.store.schema import METADATA
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -15,7 +15,7 @@ if not isinstance(engine, Engine):  # pragma: no cover - only reached by misuse
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=METADATA,
         render_as_batch=engine.dialect.name == "sqlite",
         transaction_per_migration=True,
         compare_type=True,

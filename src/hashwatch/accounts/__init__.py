@@ -1,0 +1,1 @@
+"""Who may use hashwatch: regulator users, web sessions and organization API tokens."""

@@ -1,0 +1,417 @@
+"""Regulator users, web sessions and organization API tokens.
+
+Passwords are hashed with argon2id (``argon2-cffi``); session ids and API tokens are random
+256-bit secrets of which only the SHA-256 is stored. Five failed logins lock a user for 15
+minutes. Every change is audited; secrets never appear in the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
+
+from hashwatch.accounts.models import ApiToken, Role, SessionKind, User, WebSession
+from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from hashwatch.reporting import audit
+from hashwatch.reporting.canonical import sha256_hex
+from hashwatch.reporting.models import Facility, Organization, Recipient
+from hashwatch.services.notices import recipient_for_token
+from hashwatch.store.engine import Database
+from hashwatch.store.types import utcnow
+
+MIN_PASSWORD_CHARS: Final = 12
+MAX_FAILED_LOGINS: Final = 5
+LOCKOUT: Final = dt.timedelta(minutes=15)
+USER_SESSION_TTL: Final = dt.timedelta(hours=12)
+RECIPIENT_SESSION_TTL: Final = dt.timedelta(hours=4)
+API_TOKEN_PREFIX: Final = "hwt_"  # noqa: S105 (a visible prefix, not a secret)
+LOCALES: Final = ("zh", "en")
+
+_hasher = PasswordHasher()
+_DUMMY_HASH: Final = _hasher.hash("an unused password, to spend the same time on unknown users")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is making a request: a regulator user, a recipient, or an organization's system."""
+
+    kind: str  # "user" | "recipient" | "organization"
+    name: str
+    role: Role | None = None
+    user_id: int | None = None
+    recipient_id: int | None = None
+    organization_id: int | None = None
+    facility_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.kind == "user"
+
+    def may_see_facility(self, facility_id: int) -> bool:
+        """Regulator users see every facility; an entity only its own."""
+        return self.is_regulator or facility_id in self.facility_ids
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    session_id: str
+    csrf_token: str
+    principal: Principal
+    locale: str | None
+    expires_at: dt.datetime
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise InputError(
+            f"the password must have at least {MIN_PASSWORD_CHARS} characters", field="password"
+        )
+
+
+def _check_locale(locale: str | None) -> None:
+    if locale is not None and locale not in LOCALES:
+        raise InputError(f"locale must be one of {', '.join(LOCALES)}", field="locale")
+
+
+def user_summary(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "locale": user.locale,
+        "active": user.active,
+        "last_login_at": user.last_login_at,
+    }
+
+
+def add_user(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    role: Role,
+    actor: str,
+    display_name: str | None = None,
+    locale: str | None = None,
+) -> dict[str, Any]:
+    """Create a regulator user."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InputError("the username must have 1 to 64 characters", field="username")
+    _check_password(password)
+    _check_locale(locale)
+    with db.transaction() as session:
+        if session.execute(select(User.id).where(User.username == username)).first():
+            raise ConflictError(f"user {username!r} exists", field="username")
+        user = User(
+            username=username,
+            display_name=(display_name or username).strip(),
+            password_hash=_hasher.hash(password),
+            role=role,
+            locale=locale,
+        )
+        session.add(user)
+        session.flush()
+        summary = user_summary(user)
+        audit.record(
+            session,
+            actor=actor,
+            action="user.create",
+            object_type="user",
+            object_id=username,
+            after=summary,
+        )
+        return summary
+
+
+def set_password(db: Database, username: str, password: str, *, actor: str) -> None:
+    """Replace a user's password and unlock the user."""
+    _check_password(password)
+    with db.transaction() as session:
+        user = _user(session, username)
+        user.password_hash = _hasher.hash(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        audit.record(
+            session, actor=actor, action="user.password", object_type="user", object_id=username
+        )
+
+
+def list_users(db: Database) -> list[dict[str, Any]]:
+    with db.read() as session:
+        users = session.execute(select(User).order_by(User.username)).scalars()
+        return [user_summary(u) for u in users]
+
+
+def _user(session: Any, username: str) -> User:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFoundError(f"no user {username!r}", field="username")
+    assert isinstance(user, User)
+    return user
+
+
+def _new_session(
+    session: Any,
+    principal: Principal,
+    *,
+    kind: SessionKind,
+    ttl: dt.timedelta,
+    user_id: int | None = None,
+    recipient_id: int | None = None,
+    locale: str | None = None,
+) -> SessionInfo:
+    secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    expires = utcnow() + ttl
+    session.add(
+        WebSession(
+            id_sha256=sha256_hex(secret),
+            kind=kind,
+            user_id=user_id,
+            recipient_id=recipient_id,
+            csrf_token=csrf,
+            locale=locale,
+            expires_at=expires,
+        )
+    )
+    return SessionInfo(secret, csrf, principal, locale, expires)
+
+
+def user_principal(user: User) -> Principal:
+    return Principal("user", user.username, role=user.role, user_id=user.id)
+
+
+def login(
+    db: Database, username: str, password: str, *, now: dt.datetime | None = None
+) -> SessionInfo:
+    """Check a password and open a session; five failures lock the user for 15 minutes."""
+    moment = now or utcnow()
+    refused = PermissionDeniedError("wrong user name or password")
+    with db.transaction() as session:
+        user = session.execute(
+            select(User).where(User.username == username.strip()).with_for_update()
+        ).scalar_one_or_none()
+        if user is None or not user.active:
+            _verify(_DUMMY_HASH, password)
+            raise refused
+        if user.locked_until is not None and user.locked_until > moment:
+            raise PermissionDeniedError(
+                f"too many failed logins: try again after {user.locked_until:%H:%M} UTC"
+            )
+        if not _verify(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = moment + LOCKOUT
+                user.failed_logins = 0
+                audit.record(
+                    session,
+                    actor=f"user:{user.username}",
+                    action="user.lock",
+                    object_type="user",
+                    object_id=user.username,
+                )
+            refusal = refused
+        else:
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = moment
+            audit.record(
+                session,
+                actor=f"user:{user.username}",
+                action="user.login",
+                object_type="user",
+                object_id=user.username,
+            )
+            return _new_session(
+                session,
+                user_principal(user),
+                kind=SessionKind.USER,
+                ttl=USER_SESSION_TTL,
+                user_id=user.id,
+                locale=user.locale,
+            )
+    raise refusal  # committed the failure count first
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def recipient_principal(recipient: Recipient) -> Principal:
+    facility = recipient.facility
+    return Principal(
+        "recipient",
+        f"recipient:{facility.code}",
+        recipient_id=recipient.id,
+        organization_id=facility.organization_id,
+        facility_ids=frozenset({facility.id}),
+    )
+
+
+def enter_with_token(db: Database, token: str, *, locale: str | None = None) -> SessionInfo:
+    """Open a session bound to one facility of one notice from its access token."""
+    with db.transaction() as session:
+        recipient = recipient_for_token(session, token)
+        return _new_session(
+            session,
+            recipient_principal(recipient),
+            kind=SessionKind.RECIPIENT,
+            ttl=RECIPIENT_SESSION_TTL,
+            recipient_id=recipient.id,
+            locale=locale,
+        )
+
+
+def resolve_session(
+    db: Database, session_id: str, *, now: dt.datetime | None = None
+) -> SessionInfo | None:
+    """The live session of a cookie value, or None (unknown, expired, user disabled)."""
+    moment = now or utcnow()
+    with db.read() as session:
+        row = session.execute(
+            select(WebSession)
+            .where(WebSession.id_sha256 == sha256_hex(session_id))
+            .options(
+                joinedload(WebSession.user),
+                joinedload(WebSession.recipient).joinedload(Recipient.facility),
+            )
+        ).scalar_one_or_none()
+        if row is None or row.expires_at <= moment:
+            return None
+        if row.kind is SessionKind.USER:
+            if row.user is None or not row.user.active:
+                return None
+            principal = user_principal(row.user)
+        else:
+            assert row.recipient is not None
+            principal = recipient_principal(row.recipient)
+        return SessionInfo(session_id, row.csrf_token, principal, row.locale, row.expires_at)
+
+
+def end_session(db: Database, session_id: str) -> None:
+    """Log out: the session stops working at once."""
+    with db.transaction() as session:
+        session.execute(delete(WebSession).where(WebSession.id_sha256 == sha256_hex(session_id)))
+
+
+def set_locale(db: Database, session_id: str, locale: str) -> None:
+    """Remember a language for the session and, for a regulator user, for the user."""
+    _check_locale(locale)
+    with db.transaction() as session:
+        row = session.get(WebSession, sha256_hex(session_id))
+        if row is None:
+            raise NotFoundError("no such session")
+        row.locale = locale
+        if row.user is not None:
+            row.user.locale = locale
+
+
+def create_api_token(
+    db: Database, organization_uscc: str, name: str, *, actor: str
+) -> tuple[str, dict[str, Any]]:
+    """A new API token for an organization; the secret is returned once and never stored."""
+    if not name.strip():
+        raise InputError("give the token a name", field="name")
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.transaction() as session:
+        org = session.execute(
+            select(Organization).where(Organization.uscc == organization_uscc)
+        ).scalar_one_or_none()
+        if org is None:
+            raise NotFoundError(
+                f"no organization with code {organization_uscc!r}", field="organization_uscc"
+            )
+        token = ApiToken(
+            organization=org,
+            name=name.strip(),
+            prefix=secret[:12],
+            token_sha256=sha256_hex(secret),
+            created_by=actor,
+        )
+        session.add(token)
+        session.flush()
+        summary = _token_summary(token)
+        audit.record(
+            session,
+            actor=actor,
+            action="api_token.create",
+            object_type="api_token",
+            object_id=token.id,
+            after=summary,
+        )
+        return secret, summary
+
+
+def _token_summary(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "organization_uscc": token.organization.uscc,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+def revoke_api_token(db: Database, token_id: int, *, actor: str) -> dict[str, Any]:
+    with db.transaction() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFoundError(f"no API token {token_id}", field="token_id")
+        if token.revoked_at is not None:
+            raise ConflictError(f"API token {token_id} is already revoked")
+        token.revoked_at = utcnow()
+        summary = _token_summary(token)
+        audit.record(
+            session,
+            actor=actor,
+            action="api_token.revoke",
+            object_type="api_token",
+            object_id=token.id,
+            after=summary,
+        )
+        return summary
+
+
+def list_api_tokens(db: Database) -> list[dict[str, Any]]:
+    with db.read() as session:
+        tokens = session.execute(
+            select(ApiToken).options(joinedload(ApiToken.organization)).order_by(ApiToken.id)
+        ).scalars()
+        return [_token_summary(t) for t in tokens]
+
+
+def api_token_principal(db: Database, secret: str) -> Principal:
+    """The organization an API token acts for, with its facilities; refuses revoked ones."""
+    with db.read() as session:
+        token = session.execute(
+            select(ApiToken)
+            .where(ApiToken.token_sha256 == sha256_hex(secret.strip()))
+            .options(joinedload(ApiToken.organization))
+        ).scalar_one_or_none()
+        if token is None or token.revoked_at is not None:
+            raise PermissionDeniedError("the API token is not valid")
+        facility_ids = frozenset(
+            session.execute(
+                select(Facility.id).where(Facility.organization_id == token.organization_id)
+            ).scalars()
+        )
+        return Principal(
+            "organization",
+            f"org:{token.organization.uscc}",
+            organization_id=token.organization_id,
+            facility_ids=facility_ids,
+        )

@@ -1,0 +1,11 @@
+"""Every table hashwatch has, gathered for the migrations and the tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+import hashwatch.accounts.models
+import hashwatch.reporting.models
+
+METADATA: MetaData = hashwatch.reporting.models.Base.metadata
+_ = hashwatch.accounts.models.User  # every table module is imported above

@@ -1,0 +1,1 @@
+"""The web application: a thin adapter (FastAPI) over :mod:`hashwatch.services`."""

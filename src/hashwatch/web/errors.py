@@ -1,0 +1,98 @@
+"""Error responses: JSON with the field at fault for the API, a page for browsers.
+
+No stack trace ever reaches a user: unexpected exceptions are logged and answered with a
+plain 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hashwatch.errors import (
+    AuditChainError,
+    ConfigurationError,
+    ConflictError,
+    HashwatchError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+log = logging.getLogger("hashwatch.web")
+
+STATUS = (
+    (InputError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (PermissionDeniedError, 403),
+    (ConfigurationError, 500),
+    (AuditChainError, 500),
+)
+
+
+def status_for(exc: HashwatchError) -> int:
+    """The HTTP status of an expected failure."""
+    return next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+
+
+def error_body(exc: HashwatchError) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": exc.message, "code": type(exc).__name__}
+    if exc.field is not None:
+        body["field"] = exc.field
+    if exc.row is not None:
+        body["row"] = exc.row
+    problems = getattr(exc, "problems", None)
+    if problems:
+        body["problems"] = problems
+    return body
+
+
+async def hashwatch_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HashwatchError)
+    return JSONResponse(error_body(exc), status_code=status_for(exc))
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query")),
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": None, "message": "invalid request"}
+    return JSONResponse(
+        {
+            "detail": f"{first['field']}: {first['message']}"
+            if first["field"]
+            else first["message"],
+            "code": "InputError",
+            "field": first["field"],
+            "problems": problems,
+        },
+        status_code=422,
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        {"detail": exc.detail, "code": f"http.{exc.status_code}"},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        {"detail": "internal error; it has been logged", "code": "internal"}, status_code=500
+    )
