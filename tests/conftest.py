@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hashwatch.store.schema import METADATA
 from hashwatch.store.engine import Database
+from hashwatch.store.schema import METADATA
 
 PG_URL_ENV = "HASHWATCH_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

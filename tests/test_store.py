@@ -8,8 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from hashwatch.errors import ConfigurationError
-from hashwatch.store.schema import METADATA
 from hashwatch.store.engine import Database
+from hashwatch.store.schema import METADATA
 
 
 def test_migrations_reach_head(db: Database) -> None:

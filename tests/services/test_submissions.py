@@ -9,16 +9,18 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from hashwatch.accounts.principal import Principal
 from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from hashwatch.reporting.canonical import sha256_hex
 from hashwatch.reporting.models import AuditEntry, ReviewAction, Submission
 from hashwatch.services import notices
 from hashwatch.services.audit_log import verify_audit
+from hashwatch.services.notices import by_principal, by_token
 from hashwatch.services.review import review_submission
 from hashwatch.services.status import notice_status
-from hashwatch.services.submissions import get_receipt, save_draft, submit_report
+from hashwatch.services.submissions import file_report, get_receipt, save_draft, submit_report
 from hashwatch.store.engine import Database
-from tests.factories import add_facilities, draft, settings_for, tokens_from_outbox
+from tests.factories import ORG_USCC, add_facilities, draft, settings_for, tokens_from_outbox
 
 EXAMPLES = Path(__file__).parent.parent.parent / "docs" / "examples"
 REF = "BJ-2021-04"
@@ -57,7 +59,7 @@ def test_a_valid_report_gets_a_receipt_of_record(db: Database, tokens: dict[str,
     assert record["received_at"] == "2021-05-06T04:00:00+00:00"
     assert record["report"]["facility_electricity_kwh"] == 4_000_000  # "4,000 MWh" normalised
     assert record["report"]["coins"][0]["hashrate_ths"] == 15_400  # "15.4 PH/s"
-    assert get_receipt(db, tokens["DC-000"]).record_json == receipt.record_json
+    assert get_receipt(db, by_token(tokens["DC-000"])).record_json == receipt.record_json
 
 
 def test_a_nil_return_is_a_valid_report(db: Database, tokens: dict[str, str]) -> None:
@@ -121,7 +123,7 @@ def test_amendments_are_new_versions(db: Database, tokens: dict[str, str]) -> No
     v2 = submit_report(db, token, amended, now=LATE)
     assert (v1.version, v2.version) == (1, 2)
     assert json.loads(v2.record_json)["supersedes_version"] == 1
-    assert get_receipt(db, token, 1).record_sha256 == v1.record_sha256
+    assert get_receipt(db, by_token(token), 1).record_sha256 == v1.record_sha256
     with db.read() as session:
         states = [
             s.review_state.value
@@ -129,7 +131,7 @@ def test_amendments_are_new_versions(db: Database, tokens: dict[str, str]) -> No
         ]
     assert states == ["superseded", "submitted"]
     with pytest.raises(NotFoundError, match="no version 7"):
-        get_receipt(db, token, 7)
+        get_receipt(db, by_token(token), 7)
 
 
 def test_return_resubmit_accept(db: Database, tokens: dict[str, str]) -> None:
@@ -178,12 +180,12 @@ def test_bad_tokens_and_closed_notices(db: Database, tokens: dict[str, str]) -> 
     notices.close_notice(db, REF, actor="analyst")
     with pytest.raises(PermissionDeniedError, match="closed"):
         submit_report(db, tokens["DC-001"], example("nil-return.json"))
-    assert get_receipt(db, tokens["DC-000"]).version == 1  # receipts stay readable
+    assert get_receipt(db, by_token(tokens["DC-000"])).version == 1  # receipts stay readable
     assert _count(db) == 1
 
 
 def test_drafts_are_kept_and_audited(db: Database, tokens: dict[str, str]) -> None:
-    result = save_draft(db, tokens["DC-000"], {"involved_in_mining": True})
+    result = save_draft(db, by_token(tokens["DC-000"]), {"involved_in_mining": True})
     assert not result.accepted
     row = next(
         r for r in notice_status(db, REF, now=ON_TIME).rows if r["facility_code"] == "DC-000"
@@ -215,3 +217,45 @@ def test_concurrent_retries_with_one_key_file_one_version(
     assert versions == [1] * 8
     assert _count(db) == 1
     assert verify_audit(db).ok
+
+
+def _org_principal(db: Database, uscc: str) -> Principal:
+    from hashwatch.reporting.models import Facility, Organization
+
+    with db.read() as session:
+        org = session.execute(select(Organization).where(Organization.uscc == uscc)).scalar_one()
+        ids = frozenset(
+            session.execute(select(Facility.id).where(Facility.organization_id == org.id)).scalars()
+        )
+    return Principal("organization", f"org:{uscc}", organization_id=org.id, facility_ids=ids)
+
+
+def test_an_organization_files_for_its_own_facilities_only(
+    db: Database, tokens: dict[str, str]
+) -> None:
+    first = _org_principal(db, ORG_USCC[0])  # DC-000 and DC-002
+    receipt = file_report(
+        db, by_principal(first, REF, "DC-002"), example("nil-return.json"), now=ON_TIME
+    )
+    assert receipt.facility_code == "DC-002"
+    with pytest.raises(NotFoundError, match="not a recipient"):
+        file_report(db, by_principal(first, REF, "DC-001"), example("nil-return.json"))
+    with pytest.raises(NotFoundError, match="not a recipient"):
+        get_receipt(db, by_principal(first, REF, "DC-001"))
+    assert _count(db) == 1
+
+
+def test_a_recipient_session_acts_for_its_own_row_only(
+    db: Database, tokens: dict[str, str]
+) -> None:
+    with db.read() as session:
+        own = notices.recipient_for_token(session, tokens["DC-001"])
+        principal = Principal(
+            "recipient",
+            "recipient:DC-001",
+            recipient_id=own.id,
+            facility_ids=frozenset({own.facility_id}),
+        )
+    file_report(db, by_principal(principal, REF, "DC-001"), example("nil-return.json"))
+    with pytest.raises(NotFoundError):
+        file_report(db, by_principal(principal, REF, "DC-003"), example("nil-return.json"))

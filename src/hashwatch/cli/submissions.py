@@ -24,6 +24,7 @@ from hashwatch.reporting.models import ReviewAction
 from hashwatch.services import review as review_service
 from hashwatch.services import submissions as service
 from hashwatch.services.exports import ExportFormat, export_notice
+from hashwatch.services.notices import by_token
 
 RefArg = Annotated[str, typer.Argument(help="The notice's reference number.")]
 FacilityArg = Annotated[str, typer.Argument(help="The facility's code.")]
@@ -83,7 +84,7 @@ def submit(
     report = read_report_file(file)
     db = open_database()
     if check:
-        result = service.check_report(db, token, report, notice_ref=notice_ref)
+        result = service.check_report(db, by_token(token, notice_ref), report)
         emit_rows(
             [f.as_dict() for f in result.findings],
             fmt,
@@ -113,7 +114,7 @@ def receipt(
 
     Example: hashwatch receipt BJ-2021-04 --token "$TOKEN" -o record.json
     """
-    found = service.get_receipt(open_database(), token, version, notice_ref=notice_ref)
+    found = service.get_receipt(open_database(), by_token(token, notice_ref), version)
     if output:
         output.write_text(found.record_json, encoding="utf-8")
         console.print(f"wrote {output} (sha256 {found.record_sha256})")

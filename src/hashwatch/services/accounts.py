@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from hashwatch.accounts.models import ApiToken, Role, SessionKind, User, WebSession
+from hashwatch.accounts.principal import Principal
 from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from hashwatch.reporting import audit
 from hashwatch.reporting.canonical import sha256_hex
@@ -36,27 +37,6 @@ LOCALES: Final = ("zh", "en")
 
 _hasher = PasswordHasher()
 _DUMMY_HASH: Final = _hasher.hash("an unused password, to spend the same time on unknown users")
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is making a request: a regulator user, a recipient, or an organization's system."""
-
-    kind: str  # "user" | "recipient" | "organization"
-    name: str
-    role: Role | None = None
-    user_id: int | None = None
-    recipient_id: int | None = None
-    organization_id: int | None = None
-    facility_ids: frozenset[int] = frozenset()
-
-    @property
-    def is_regulator(self) -> bool:
-        return self.kind == "user"
-
-    def may_see_facility(self, facility_id: int) -> bool:
-        """Regulator users see every facility; an entity only its own."""
-        return self.is_regulator or facility_id in self.facility_ids
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,17 @@ recipients through :mod:`hashwatch.services.delivery` after the transaction comm
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from hashwatch.accounts.principal import Principal
 from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from hashwatch.reporting import audit
 from hashwatch.reporting.canonical import sha256_hex
@@ -337,13 +339,22 @@ def resend_token(
     return deliver([message], settings)
 
 
-def recipient_by_code(session: Session, notice: Notice, facility_code: str) -> Recipient:
-    recipient = session.execute(
+def recipient_by_code(
+    session: Session, notice: Notice, facility_code: str, *, for_update: bool = False
+) -> Recipient:
+    """A notice's recipient by facility code, or :class:`NotFoundError`."""
+    stmt = (
         select(Recipient)
         .join(Facility)
         .where(Recipient.notice_id == notice.id, Facility.code == facility_code)
-        .options(joinedload(Recipient.facility).joinedload(Facility.organization))
-    ).scalar_one_or_none()
+        .options(
+            joinedload(Recipient.notice),
+            joinedload(Recipient.facility).joinedload(Facility.organization),
+        )
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=Recipient)
+    recipient = session.execute(stmt).scalar_one_or_none()
     if recipient is None:
         raise NotFoundError(
             f"facility {facility_code!r} is not a recipient of notice {notice.ref!r}",
@@ -395,6 +406,60 @@ def recipient_for_token(
             field="notice_ref",
         )
     return recipient
+
+
+def recipient_for_principal(
+    session: Session,
+    principal: Principal,
+    notice_ref: str,
+    facility_code: str,
+    *,
+    now: dt.datetime | None = None,
+    for_update: bool = False,
+    allow_closed: bool = False,
+) -> Recipient:
+    """The recipient row a principal may act for; another entity's is reported not found."""
+    del now  # sessions and API tokens carry their own expiry
+    notice = get_notice(session, notice_ref)
+    recipient = recipient_by_code(session, notice, facility_code, for_update=for_update)
+    if not principal.may_act_for_recipient(recipient.id, recipient.facility_id):
+        raise NotFoundError(
+            f"facility {facility_code!r} is not a recipient of notice {notice_ref!r}",
+            field="facility_code",
+        )
+    if notice.state is NoticeState.CLOSED and not allow_closed:
+        raise PermissionDeniedError(
+            f"notice {notice.ref!r} is closed: it takes no more reports", field="notice_ref"
+        )
+    return recipient
+
+
+class RecipientLocator(Protocol):
+    """Finds the recipient a caller acts for, inside the caller's transaction."""
+
+    def __call__(
+        self,
+        session: Session,
+        *,
+        now: dt.datetime | None = None,
+        for_update: bool = False,
+        allow_closed: bool = False,
+    ) -> Recipient: ...
+
+
+def by_token(token: str, notice_ref: str | None = None) -> RecipientLocator:
+    """Locate by a recipient's access token (optionally checking its notice)."""
+    return functools.partial(recipient_for_token, token=token, notice_ref=notice_ref)
+
+
+def by_principal(principal: Principal, notice_ref: str, facility_code: str) -> RecipientLocator:
+    """Locate by notice and facility, for a principal allowed to act for that facility."""
+    return functools.partial(
+        recipient_for_principal,
+        principal=principal,
+        notice_ref=notice_ref,
+        facility_code=facility_code,
+    )
 
 
 def open_notice(db: Database, token: str, *, now: dt.datetime | None = None) -> dict[str, Any]:

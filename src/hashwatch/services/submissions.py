@@ -28,7 +28,7 @@ from hashwatch.reporting.models import (
     Submission,
 )
 from hashwatch.reporting.rules import RuleContext, RuleSettings, ValidationResult, validate_report
-from hashwatch.services.notices import recipient_for_token
+from hashwatch.services.notices import RecipientLocator, by_token
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 
@@ -91,15 +91,14 @@ def _receipt(submission: Submission, recipient: Recipient, *, replayed: bool) ->
 
 def check_report(
     db: Database,
-    token: str,
+    who: RecipientLocator,
     raw: Mapping[str, Any],
     *,
-    notice_ref: str | None = None,
     rule_settings: RuleSettings | None = None,
 ) -> ValidationResult:
-    """Validate a report for the token's facility without filing it."""
+    """Validate a report for the caller's facility without filing it."""
     with db.read() as session:
-        recipient = recipient_for_token(session, token, notice_ref=notice_ref)
+        recipient = who(session)
         return validate_report(raw, rule_context(recipient, utcnow()), rule_settings)
 
 
@@ -145,7 +144,32 @@ def submit_report(
     rule_settings: RuleSettings | None = None,
     now: dt.datetime | None = None,
 ) -> Receipt:
-    """File a report for the token's facility; a new version if one exists already."""
+    """File a report with a recipient's access token (see :func:`file_report`)."""
+    return file_report(
+        db,
+        by_token(token, notice_ref),
+        raw,
+        idempotency_key=idempotency_key,
+        rule_settings=rule_settings,
+        now=now,
+    )
+
+
+def file_report(
+    db: Database,
+    who: RecipientLocator,
+    raw: Mapping[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    rule_settings: RuleSettings | None = None,
+    now: dt.datetime | None = None,
+) -> Receipt:
+    """File a report for the caller's facility; a new version if one exists already.
+
+    ``who`` locates the recipient: :func:`~hashwatch.services.notices.by_token` for an
+    access token, :func:`~hashwatch.services.notices.by_principal` for a session or an
+    organization's API token.
+    """
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS):
         raise InputError(
             f"idempotency_key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters",
@@ -154,8 +178,7 @@ def submit_report(
     try:
         return _submit(
             db,
-            token,
-            notice_ref=notice_ref,
+            who,
             raw=raw,
             idempotency_key=idempotency_key,
             rule_settings=rule_settings,
@@ -166,7 +189,7 @@ def submit_report(
         if idempotency_key is None:
             raise
         with db.read() as session:
-            recipient = recipient_for_token(session, token, notice_ref=notice_ref)
+            recipient = who(session)
             result = validate_report(raw, rule_context(recipient, now), rule_settings)
             replay = _replay(
                 session,
@@ -181,9 +204,8 @@ def submit_report(
 
 def _submit(
     db: Database,
-    token: str,
+    who: RecipientLocator,
     *,
-    notice_ref: str | None,
     raw: Mapping[str, Any],
     idempotency_key: str | None,
     rule_settings: RuleSettings | None,
@@ -191,9 +213,7 @@ def _submit(
 ) -> Receipt:
     received_at = now or utcnow()
     with db.transaction() as session:
-        recipient = recipient_for_token(
-            session, token, now=received_at, for_update=True, notice_ref=notice_ref
-        )
+        recipient = who(session, now=received_at, for_update=True)
         notice = recipient.notice
         if notice.state is not NoticeState.ISSUED:
             raise ConflictError(f"notice {notice.ref!r} is {notice.state.value}, not issued")
@@ -271,11 +291,11 @@ def _submit(
         return _receipt(submission, recipient, replayed=False)
 
 
-def save_draft(db: Database, token: str, raw: Mapping[str, Any]) -> ValidationResult:
-    """Keep an unfinished report for the token's facility; returns its findings so far."""
+def save_draft(db: Database, who: RecipientLocator, raw: Mapping[str, Any]) -> ValidationResult:
+    """Keep an unfinished report for the caller's facility; returns its findings so far."""
     text = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
     with db.transaction() as session:
-        recipient = recipient_for_token(session, token, for_update=True)
+        recipient = who(session, for_update=True)
         result = validate_report(raw, rule_context(recipient, utcnow()))
         recipient.draft_json = text
         if recipient.state in (RecipientState.NOT_OPENED, RecipientState.OPENED):
@@ -291,15 +311,13 @@ def save_draft(db: Database, token: str, raw: Mapping[str, Any]) -> ValidationRe
         return result
 
 
-def get_receipt(
-    db: Database, token: str, version: int | None = None, *, notice_ref: str | None = None
-) -> Receipt:
-    """A receipt of the token's facility: the given version, or the newest."""
+def get_receipt(db: Database, who: RecipientLocator, version: int | None = None) -> Receipt:
+    """A receipt of the caller's facility: the given version, or the newest."""
     with db.read() as session:
-        recipient = recipient_for_token(session, token, allow_closed=True, notice_ref=notice_ref)
+        recipient = who(session, allow_closed=True)
         versions = recipient.submissions
         if not versions:
-            raise NotFoundError("nothing has been submitted with this token yet")
+            raise NotFoundError("nothing has been submitted for this facility yet")
         chosen = (
             versions[-1]
             if version is None

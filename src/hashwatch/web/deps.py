@@ -6,13 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from hashwatch.accounts.principal import Principal
 from hashwatch.errors import PermissionDeniedError
-from hashwatch.services.accounts import (
-    Principal,
-    SessionInfo,
-    api_token_principal,
-    resolve_session,
-)
+from hashwatch.services.accounts import SessionInfo, api_token_principal, resolve_session
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 
