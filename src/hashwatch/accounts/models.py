@@ -41,10 +41,12 @@ class User(Base):
 class SessionKind(enum.StrEnum):
     USER = "user"
     RECIPIENT = "recipient"
+    ORGANIZATION = "organization"
 
 
 class WebSession(Base):
-    """A signed-in browser: a regulator user, or a recipient who came through its notice link."""
+    """A signed-in browser: a regulator user, a recipient who came through its notice link, or
+    an organization that signed in with its API token (bulk upload for many sites)."""
 
     __tablename__ = "web_sessions"
 
@@ -52,6 +54,7 @@ class WebSession(Base):
     kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("recipients.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -59,6 +62,7 @@ class WebSession(Base):
 
     user: Mapped[User | None] = relationship()
     recipient: Mapped[Recipient | None] = relationship()
+    organization: Mapped[Organization | None] = relationship()
 
 
 class ApiToken(Base):

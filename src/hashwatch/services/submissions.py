@@ -214,81 +214,100 @@ def _submit(
     received_at = now or utcnow()
     with db.transaction() as session:
         recipient = who(session, now=received_at, for_update=True)
-        notice = recipient.notice
-        if notice.state is not NoticeState.ISSUED:
-            raise ConflictError(f"notice {notice.ref!r} is {notice.state.value}, not issued")
         result = validate_report(raw, rule_context(recipient, received_at), rule_settings)
-        if not result.accepted or result.normalised is None:
-            raise _rejection(result)
-        report_json = canonical_json(result.normalised)
-        if idempotency_key is not None:
-            replay = _replay(session, recipient, idempotency_key, sha256_hex(report_json))
-            if replay is not None:
-                return replay
-        previous = session.execute(
-            select(Submission)
-            .where(Submission.recipient_id == recipient.id)
-            .order_by(Submission.version.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        version = 1 if previous is None else previous.version + 1
-        findings = result.as_dict()["findings"]
-        submitted_by = f"recipient:{recipient.facility.code}"
-        record = {
-            "kind": "hashwatch.copy_of_record",
-            "notice_ref": notice.ref,
-            "questionnaire_version": notice.questionnaire_version,
-            "facility_code": recipient.facility.code,
-            "organization_uscc": recipient.facility.organization.uscc,
+        return file_in_session(
+            session, recipient, result, idempotency_key=idempotency_key, received_at=received_at
+        )
+
+
+def file_in_session(
+    session: Session,
+    recipient: Recipient,
+    result: ValidationResult,
+    *,
+    idempotency_key: str | None,
+    received_at: dt.datetime,
+) -> Receipt:
+    """Store a validated report as the recipient's next version, in the caller's transaction.
+
+    Refuses (``InputError`` with every problem) a report that is not accepted; replays the
+    first receipt for a known idempotency key. Callers that file many reports at once (bulk
+    upload) call this for each inside one transaction, so all are filed or none.
+    """
+    notice = recipient.notice
+    if notice.state is not NoticeState.ISSUED:
+        raise ConflictError(f"notice {notice.ref!r} is {notice.state.value}, not issued")
+    if not result.accepted or result.normalised is None:
+        raise _rejection(result)
+    report_json = canonical_json(result.normalised)
+    if idempotency_key is not None:
+        replay = _replay(session, recipient, idempotency_key, sha256_hex(report_json))
+        if replay is not None:
+            return replay
+    previous = session.execute(
+        select(Submission)
+        .where(Submission.recipient_id == recipient.id)
+        .order_by(Submission.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    version = 1 if previous is None else previous.version + 1
+    findings = result.as_dict()["findings"]
+    submitted_by = f"recipient:{recipient.facility.code}"
+    record = {
+        "kind": "hashwatch.copy_of_record",
+        "notice_ref": notice.ref,
+        "questionnaire_version": notice.questionnaire_version,
+        "facility_code": recipient.facility.code,
+        "organization_uscc": recipient.facility.organization.uscc,
+        "version": version,
+        "supersedes_version": None if previous is None else previous.version,
+        "received_at": received_at,
+        "submitted_by": submitted_by,
+        "idempotency_key": idempotency_key,
+        "report": result.normalised,
+        "findings": findings,
+    }
+    record_json = canonical_json(record)
+    submission = Submission(
+        recipient=recipient,
+        version=version,
+        supersedes_id=None if previous is None else previous.id,
+        idempotency_key=idempotency_key,
+        received_at=received_at,
+        submitted_by=submitted_by,
+        report_json=report_json,
+        findings_json=canonical_json(findings),
+        record_json=record_json,
+        record_sha256=sha256_hex(record_json),
+        review_state=ReviewState.SUBMITTED,
+        involved_in_mining=bool(result.normalised.get("involved_in_mining")),
+        facility_electricity_kwh=result.normalised.get("facility_electricity_kwh"),
+        mining_electricity_kwh=result.normalised.get("mining_electricity_kwh"),
+        warning_count=len(result.findings) - len(result.errors),
+    )
+    session.add(submission)
+    if previous is not None:
+        previous.review_state = ReviewState.SUPERSEDED
+    before_state = recipient.state.value
+    recipient.state = RecipientState.SUBMITTED
+    recipient.draft_json = None
+    if recipient.first_submitted_at is None:
+        recipient.first_submitted_at = received_at
+    session.flush()
+    audit.record(
+        session,
+        actor=submitted_by,
+        action="submission.create",
+        object_type="submission",
+        object_id=f"{notice.ref}/{recipient.facility.code}/v{version}",
+        before={"recipient_state": before_state},
+        after={
+            "record_sha256": submission.record_sha256,
             "version": version,
-            "supersedes_version": None if previous is None else previous.version,
-            "received_at": received_at,
-            "submitted_by": submitted_by,
-            "idempotency_key": idempotency_key,
-            "report": result.normalised,
-            "findings": findings,
-        }
-        record_json = canonical_json(record)
-        submission = Submission(
-            recipient=recipient,
-            version=version,
-            supersedes_id=None if previous is None else previous.id,
-            idempotency_key=idempotency_key,
-            received_at=received_at,
-            submitted_by=submitted_by,
-            report_json=report_json,
-            findings_json=canonical_json(findings),
-            record_json=record_json,
-            record_sha256=sha256_hex(record_json),
-            review_state=ReviewState.SUBMITTED,
-            involved_in_mining=bool(result.normalised.get("involved_in_mining")),
-            facility_electricity_kwh=result.normalised.get("facility_electricity_kwh"),
-            mining_electricity_kwh=result.normalised.get("mining_electricity_kwh"),
-            warning_count=len(result.findings) - len(result.errors),
-        )
-        session.add(submission)
-        if previous is not None:
-            previous.review_state = ReviewState.SUPERSEDED
-        before_state = recipient.state.value
-        recipient.state = RecipientState.SUBMITTED
-        recipient.draft_json = None
-        if recipient.first_submitted_at is None:
-            recipient.first_submitted_at = received_at
-        session.flush()
-        audit.record(
-            session,
-            actor=submitted_by,
-            action="submission.create",
-            object_type="submission",
-            object_id=f"{notice.ref}/{recipient.facility.code}/v{version}",
-            before={"recipient_state": before_state},
-            after={
-                "record_sha256": submission.record_sha256,
-                "version": version,
-                "recipient_state": recipient.state.value,
-            },
-        )
-        return _receipt(submission, recipient, replayed=False)
+            "recipient_state": recipient.state.value,
+        },
+    )
+    return _receipt(submission, recipient, replayed=False)
 
 
 def save_draft(db: Database, who: RecipientLocator, raw: Mapping[str, Any]) -> ValidationResult:

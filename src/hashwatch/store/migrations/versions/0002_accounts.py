@@ -67,15 +67,28 @@ def upgrade() -> None:
         sa.Column("id_sha256", sa.String(length=64), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum("user", "recipient", name="sessionkind", native_enum=False, length=32),
+            sa.Enum(
+                "user",
+                "recipient",
+                "organization",
+                name="sessionkind",
+                native_enum=False,
+                length=32,
+            ),
             nullable=False,
         ),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("recipient_id", sa.Integer(), nullable=True),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=True),
         sa.Column("created_at", hashwatch.store.types.UTCDateTime(), nullable=False),
         sa.Column("expires_at", hashwatch.store.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_web_sessions_organization_id_organizations"),
+        ),
         sa.ForeignKeyConstraint(
             ["recipient_id"],
             ["recipients.id"],
@@ -91,6 +104,9 @@ def upgrade() -> None:
             batch_op.f("ix_web_sessions_expires_at"), ["expires_at"], unique=False
         )
         batch_op.create_index(
+            batch_op.f("ix_web_sessions_organization_id"), ["organization_id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_web_sessions_recipient_id"), ["recipient_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
@@ -103,6 +119,7 @@ def downgrade() -> None:
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
         batch_op.drop_index(batch_op.f("ix_web_sessions_recipient_id"))
+        batch_op.drop_index(batch_op.f("ix_web_sessions_organization_id"))
         batch_op.drop_index(batch_op.f("ix_web_sessions_expires_at"))
 
     op.drop_table("web_sessions")
