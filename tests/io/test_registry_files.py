@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hashwatch.errors import FileFormatError
+from hashwatch.errors import FileFormatError, InputError
 from hashwatch.io.registry_files import (
     COLUMN_LABELS_ZH,
     canonical_column,
@@ -337,5 +337,7 @@ def test_hypothesis_round_trip(record: dict[str, Any], suffix: str) -> None:
 
 @pytest.mark.parametrize("name", ["r.csv", "r.xlsx"])
 def test_unwritable_path(tmp_path: Path, name: str) -> None:
-    with pytest.raises(FileFormatError, match="cannot be written"):
-        write_registry_file(tmp_path / "missing-dir" / name, [EXAMPLE_ROW])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot write"):
+        write_registry_file(blocker / name, [EXAMPLE_ROW])

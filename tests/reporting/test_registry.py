@@ -93,7 +93,8 @@ def test_organization_kinds_in_english_and_chinese(label: str, kind: str) -> Non
     ("changes", "field", "fragment"),
     [
         ({"facility_code": None}, "facility_code", "is required"),
-        ({"facility_code": "BJ 01"}, "facility_code", "must not contain spaces"),
+        ({"facility_code": "BJ 01"}, "facility_code", "may hold only ASCII letters"),
+        ({"facility_code": "../x"}, "facility_code", "may hold only ASCII letters"),
         ({"facility_code": "x" * 65}, "facility_code", "longer than 64"),
         ({"facility_name": ""}, "facility_name", "is required"),
         ({"organization_uscc": "91110105MA01H5K36X"}, "organization_uscc", "should be 'T'"),

@@ -190,3 +190,38 @@ def test_token_for_another_notice_is_refused(db: Database, tmp_path: Path) -> No
     tokens = _issued(db, tmp_path)
     with db.read() as session, pytest.raises(PermissionDeniedError, match="not for notice"):
         notices.recipient_for_token(session, tokens["DC-000"], notice_ref="OTHER")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": "two\nlines"}, "title"),
+        ({"ref": "a\tb"}, "ref"),
+        ({"ref": "x" * 65}, "ref"),
+        ({"issuer": "i" * 201}, "issuer"),
+    ],
+)
+def test_create_refuses_control_characters_and_long_fields(
+    db: Database, changes: dict[str, object], field: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        notices.create_notice(db, draft(**changes), actor=ACTOR)
+    assert info.value.field == field
+
+
+def test_a_reference_with_spaces_is_the_same_reference(db: Database) -> None:
+    notices.create_notice(db, draft("BJ-1"), actor=ACTOR)
+    with pytest.raises(ConflictError, match="'BJ-1' exists"):
+        notices.create_notice(db, draft(" BJ-1 "), actor=ACTOR)
+
+
+def test_returned_recipients_are_reminded_too(db: Database, tmp_path: Path) -> None:
+    from hashwatch.reporting.models import RecipientState
+
+    _issued(db, tmp_path)
+    with db.transaction() as session:
+        first = session.execute(select(Recipient).order_by(Recipient.id)).scalars().first()
+        assert first is not None
+        first.state = RecipientState.RETURNED
+    report = notices.remind(db, "BJ-2021-04", actor=ACTOR, settings=settings_for(tmp_path))
+    assert report.written_to_outbox == 3

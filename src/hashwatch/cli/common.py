@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -16,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hashwatch.errors import ConfigurationError
+from hashwatch.io.tables import csv_text
 from hashwatch.reporting.canonical import canonical_json
 from hashwatch.settings import Settings, get_settings
 from hashwatch.store.engine import Database
@@ -49,7 +48,7 @@ def settings() -> Settings:
 
 def open_database(*, migrate: bool = False) -> Database:
     """The configured database; refuses an uninitialised or outdated schema unless migrating."""
-    db = Database.from_settings(settings())
+    db = Database.from_settings(settings(), create=migrate)
     if migrate:
         db.migrate()
         return db
@@ -103,19 +102,7 @@ def emit_rows(
         typer.echo(json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2, default=str))
         return
     if fmt is OutputFormat.CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(cols)
-        for row in rows:
-            writer.writerow(
-                [
-                    canonical_json(row.get(c))
-                    if isinstance(row.get(c), list | dict)
-                    else ("" if row.get(c) is None else row.get(c))
-                    for c in cols
-                ]
-            )
-        typer.echo(buffer.getvalue(), nl=False)
+        typer.echo(csv_text(cols, rows), nl=False)
         return
     table = Table(title=title, show_lines=False)
     for col in cols:

@@ -7,6 +7,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from rich.markup import escape
 
 from hashwatch.cli.common import (
     ActorOption,
@@ -52,14 +53,22 @@ def parse_deadline(value: str, timezone: str) -> dt.datetime:
 
 
 def _delivery_line(report: DeliveryReport) -> None:
+    where = f" ({report.outbox_files[0].parent.parent})" if report.outbox_files else ""
     console.print(
         f"delivered: {report.sent_by_smtp} by SMTP, {report.written_to_outbox} to the outbox"
-        + (f" ({report.outbox_files[0].parent.parent})" if report.outbox_files else "")
+        + where
     )
     if report.missing_address:
         console.print(
             f"[yellow]no e-mail address for {len(report.missing_address)} facilities[/]: "
             "hand their outbox files over another way"
+        )
+    if report.smtp_failed:
+        console.print(
+            f"[yellow]SMTP did not take {len(report.smtp_failed)} messages[/] "
+            f"({escape(report.smtp_error or 'address refused')}); they are in the outbox: "
+            + escape(", ".join(report.smtp_failed[:10]))
+            + (" ..." if len(report.smtp_failed) > 10 else "")
         )
 
 

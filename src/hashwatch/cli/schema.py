@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hashwatch.cli.common import err_console
-from hashwatch.errors import InputError
+from hashwatch.io.tables import write_text
 from hashwatch.reporting.report import report_json_schema
 
 app = typer.Typer(help="Print the published schemas.", no_args_is_help=True)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so nothing is half-written."""
-    directory = path.parent if str(path.parent) else Path()
-    if not directory.is_dir():
-        raise InputError(f"directory {str(directory)!r} does not exist", field="output")
-    tmp = directory / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        with tmp.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @app.command("report")
@@ -46,7 +30,5 @@ def report(
     if output is None:
         typer.echo(text, nl=False)
         return
-    if output.is_dir():
-        raise InputError(f"{str(output)!r} is a directory", field="output")
-    _write_atomically(output, text)
+    write_text(output, text)
     err_console.print(f"wrote {output}")

@@ -20,6 +20,7 @@ from hashwatch.cli.common import (
     resolve_actor,
 )
 from hashwatch.errors import FileFormatError, InputError
+from hashwatch.io.tables import write_text
 from hashwatch.reporting.models import ReviewAction
 from hashwatch.services import review as review_service
 from hashwatch.services import submissions as service
@@ -51,6 +52,8 @@ def read_report_file(path: Path) -> dict[str, Any]:
         raise FileFormatError(
             f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except (ValueError, RecursionError) as exc:  # giant integers, absurd nesting
+        raise FileFormatError(f"{path}: cannot be read as a report: {exc}") from None
     if not isinstance(value, dict):
         raise FileFormatError(f"{path}: a report is a JSON object, not {type(value).__name__}")
     return value
@@ -116,7 +119,7 @@ def receipt(
     """
     found = service.get_receipt(open_database(), by_token(token, notice_ref), version)
     if output:
-        output.write_text(found.record_json, encoding="utf-8")
+        write_text(output, found.record_json)
         console.print(f"wrote {output} (sha256 {found.record_sha256})")
     else:
         emit_object(found.as_dict(), OutputFormat.TABLE)

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hashwatch.errors import FileFormatError
+from hashwatch.io.tables import atomic_path, unescape_csv_text, write_csv, write_xlsx
 from hashwatch.reporting.districts import DISTRICT_COLUMNS, District
 from hashwatch.reporting.registry import (
     COLUMN_HELP,
@@ -225,7 +225,7 @@ def _csv_records(name: str, text: str) -> Iterator[tuple[int, list[str]]]:
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, cells
+            yield number, [unescape_csv_text(cell) for cell in cells]
     except csv.Error as exc:
         raise FileFormatError(f"{name}: not valid CSV: {exc}", row=number + 1) from None
 
@@ -253,18 +253,33 @@ def _sheet(workbook: Any) -> Worksheet:
     return workbook.worksheets[0]  # type: ignore[no-any-return]
 
 
+def _values(name: str, number: int, cells: Sequence[Any]) -> list[Any]:
+    """Cell values of one row; a formula is refused (its value may not be cached)."""
+    values = []
+    for cell in cells:
+        if getattr(cell, "data_type", None) == "f":
+            where = getattr(cell, "coordinate", "?")
+            raise FileFormatError(
+                f"{name}: cell {where} holds a formula ({cell.value}); enter its value instead",
+                row=number,
+            )
+        values.append(getattr(cell, "value", None))
+    return values
+
+
 def read_registry_xlsx(path: Path) -> RegistryTable:
     """A registry workbook: the sheet ``facilities`` if there is one, else the first sheet."""
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
         raise FileFormatError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
     except OSError as exc:
         raise FileFormatError(f"{path}: cannot be read: {exc.strerror}") from None
     try:
         sheet = _sheet(workbook)
-        records = enumerate(sheet.iter_rows(values_only=True), start=1)
-        return _table(f"{path.name} [{sheet.title}]", records)
+        name = f"{path.name} [{sheet.title}]"
+        records = ((n, _values(name, n, row)) for n, row in enumerate(sheet.iter_rows(), start=1))
+        return _table(name, records)
     finally:
         workbook.close()
 
@@ -296,19 +311,16 @@ def _xlsx_value(column: str, value: Any) -> Any:
     return value
 
 
+def _display(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A registry row as the file shows it: lists joined with ';', codes as text."""
+    return {c: _xlsx_value(c, row.get(c)) for c in COLUMNS}
+
+
 def write_registry_csv(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
     """Write registry rows as CSV (UTF-8 with BOM, canonical header); return the row count."""
-    count = 0
-    try:
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            for row in rows:
-                writer.writerow([_csv_value(row.get(c)) for c in COLUMNS])
-                count += 1
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot be written: {exc.strerror}") from None
-    return count
+    shown = [_display(row) for row in rows]
+    write_csv(path, COLUMNS, shown)
+    return len(shown)
 
 
 def _append(sheet: Worksheet, values: Sequence[Any]) -> None:
@@ -330,35 +342,19 @@ def _facilities_sheet(sheet: Any) -> None:
     sheet.append(list(COLUMNS))
 
 
-def _text_cell(sheet: Any, value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"  # text that starts with "=" stays text, never a formula
-        return cell
-    return value
-
-
 def write_registry_xlsx(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
     """Write registry rows to the sheet ``facilities`` of a new workbook; return the count."""
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(REGISTRY_SHEET)
-    _facilities_sheet(sheet)
-    count = 0
-    for row in rows:
-        sheet.append([_text_cell(sheet, _xlsx_value(c, row.get(c))) for c in COLUMNS])
-        count += 1
-    _save(workbook, path)
-    return count
+    shown = [_display(row) for row in rows]
+    write_xlsx(path, {REGISTRY_SHEET: (COLUMNS, shown)}, text_columns=TEXT_COLUMNS)
+    return len(shown)
 
 
 def _save(workbook: Any, path: Path) -> None:
-    """Save in memory first, so a bad path never leaves openpyxl's writers half-open."""
+    """Save in memory first, then write atomically."""
     buffer = io.BytesIO()
     workbook.save(buffer)
-    try:
-        path.write_bytes(buffer.getvalue())
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot be written: {exc.strerror}") from None
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
 
 
 def write_registry_file(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:

@@ -35,7 +35,8 @@ from hashwatch.reporting.models import OrganizationKind
 from hashwatch.reporting.uscc import parse_uscc
 
 COLUMN_HELP: dict[str, str] = {
-    "facility_code": "Facility code, unique in the registry (letters, digits, . _ - /).",
+    "facility_code": "Facility code, unique in the registry (letters, digits, . _ -; "
+    "starting with a letter or digit).",
     "facility_name": "Name of the data center (数据中心名称).",
     "organization_uscc": "Operator's unified social credit code, 18 characters (GB 32100).",
     "organization_name": "Operator's registered name (机构名称).",
@@ -99,6 +100,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LIST_SEPARATOR = re.compile(r"[;；]")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d*)?$")
 _CODE = re.compile(r"^[^\s;,]+$")
+# Facility codes name folders (the outbox) and URLs: ASCII letters, digits, '.', '_', '-'.
+_FACILITY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d()\-\s]{5,}((ext\.?|x|转)\s*\d+)?$", re.IGNORECASE)
 
@@ -148,7 +151,7 @@ class RegistryRow(BaseModel):
         frozen=True, str_strip_whitespace=True, allow_inf_nan=False, populate_by_name=True
     )
 
-    facility_code: str = Field(max_length=64, pattern=_CODE.pattern)
+    facility_code: str = Field(max_length=64, pattern=_FACILITY_CODE.pattern)
     facility_name: str = Field(min_length=1, max_length=200)
     organization_uscc: str
     organization_name: str = Field(min_length=1, max_length=200)
@@ -314,7 +317,8 @@ class RegistryBatch:
 
 
 _PATTERN_MESSAGES = {
-    "facility_code": "must not contain spaces, ';' or ','",
+    "facility_code": "may hold only ASCII letters, digits, '.', '_' and '-', "
+    "and must start with a letter or digit",
     "contact_email": "is not an e-mail address",
 }
 _MESSAGES = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from hashwatch.accounts.principal import Principal
@@ -32,7 +34,7 @@ from hashwatch.reporting.models import (
 )
 from hashwatch.reporting.report import REPORT_SCHEMA_VERSION
 from hashwatch.services import messages
-from hashwatch.services.delivery import DeliveryReport, Message, deliver
+from hashwatch.services.delivery import DeliveryReport, Message, deliver, prepare
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
@@ -40,6 +42,9 @@ from hashwatch.store.types import utcnow
 TOKEN_BYTES = 32
 DEFAULT_TOKEN_GRACE = dt.timedelta(days=30)
 NOT_SUBMITTED = (RecipientState.NOT_OPENED, RecipientState.OPENED, RecipientState.DRAFT)
+OWES_REPORT = (*NOT_SUBMITTED, RecipientState.RETURNED)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MAX_CHARS = {"ref": 64, "title": 300, "issuer": 200, "legal_basis": 5000}
 
 
 @dataclass(frozen=True)
@@ -105,9 +110,14 @@ def get_notice(session: Session, ref: str, *, lock: bool = False) -> Notice:
 
 
 def _validate_draft(draft: NoticeDraft) -> None:
-    for name in ("ref", "title", "legal_basis", "issuer"):
-        if not str(getattr(draft, name)).strip():
+    for name, max_chars in _MAX_CHARS.items():
+        value = str(getattr(draft, name)).strip()
+        if not value:
             raise InputError(f"{name} must not be empty", field=name)
+        if len(value) > max_chars:
+            raise InputError(f"{name} is longer than {max_chars} characters", field=name)
+        if _CONTROL.search(value if name != "legal_basis" else value.replace("\n", " ")):
+            raise InputError(f"{name} must not contain control characters", field=name)
     try:
         ZoneInfo(draft.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -136,11 +146,19 @@ def _validate_draft(draft: NoticeDraft) -> None:
 def create_notice(db: Database, draft: NoticeDraft, *, actor: str) -> dict[str, Any]:
     """Create a notice in the draft state."""
     _validate_draft(draft)
+    ref = draft.ref.strip()
+    try:
+        return _create_notice(db, draft, ref, actor)
+    except IntegrityError:  # another session created the same reference meanwhile
+        raise ConflictError(f"a notice with reference {ref!r} exists", field="ref") from None
+
+
+def _create_notice(db: Database, draft: NoticeDraft, ref: str, actor: str) -> dict[str, Any]:
     with db.transaction() as session:
-        if session.execute(select(Notice.id).where(Notice.ref == draft.ref)).first():
-            raise ConflictError(f"a notice with reference {draft.ref!r} exists", field="ref")
+        if session.execute(select(Notice.id).where(Notice.ref == ref)).first():
+            raise ConflictError(f"a notice with reference {ref!r} exists", field="ref")
         notice = Notice(
-            ref=draft.ref.strip(),
+            ref=ref,
             title=draft.title.strip(),
             legal_basis=draft.legal_basis.strip(),
             issuer=draft.issuer.strip(),
@@ -269,8 +287,9 @@ def add_recipients(
             "added": len(new),
             "already_recipients": len(facilities) - len(new),
         }
-    if outgoing:
-        result["delivery"] = deliver(outgoing, settings)
+        prepared = prepare(outgoing, settings)
+    if prepared:
+        result["delivery"] = deliver(prepared, settings)
     return result
 
 
@@ -316,7 +335,8 @@ def issue_notice(db: Database, ref: str, *, actor: str, settings: Settings) -> I
             before=before,
             after={**notice_summary(notice), "recipients": len(recipients)},
         )
-    return IssueResult(ref, len(outgoing), deliver(outgoing, settings))
+        prepared = prepare(outgoing, settings)
+    return IssueResult(ref, len(prepared), deliver(prepared, settings))
 
 
 def resend_token(
@@ -336,7 +356,8 @@ def resend_token(
             object_type="recipient",
             object_id=f"{ref}/{facility_code}",
         )
-    return deliver([message], settings)
+        prepared = prepare([message], settings)
+    return deliver(prepared, settings)
 
 
 def recipient_by_code(
@@ -493,7 +514,7 @@ def recipient_status(recipient: Recipient, notice: Notice, now: dt.datetime) -> 
 
 
 def remind(db: Database, ref: str, *, actor: str, settings: Settings) -> DeliveryReport:
-    """Remind every recipient that has not submitted (not opened, opened or draft)."""
+    """Remind every recipient that owes a report: not submitted yet, or returned for correction."""
     now = utcnow()
     with db.transaction() as session:
         notice = get_notice(session, ref, lock=True)
@@ -502,7 +523,7 @@ def remind(db: Database, ref: str, *, actor: str, settings: Settings) -> Deliver
         pending = (
             session.execute(
                 select(Recipient)
-                .where(Recipient.notice_id == notice.id, Recipient.state.in_(NOT_SUBMITTED))
+                .where(Recipient.notice_id == notice.id, Recipient.state.in_(OWES_REPORT))
                 .options(joinedload(Recipient.facility).joinedload(Facility.organization))
             )
             .scalars()
@@ -521,7 +542,8 @@ def remind(db: Database, ref: str, *, actor: str, settings: Settings) -> Deliver
             object_id=notice.ref,
             after={"facility_codes": [r.facility.code for r in pending]},
         )
-    return deliver(outgoing, settings)
+        prepared = prepare(outgoing, settings)
+    return deliver(prepared, settings)
 
 
 def close_notice(db: Database, ref: str, *, actor: str) -> dict[str, Any]:

@@ -46,7 +46,8 @@ def review_submission(
         raise InputError("say what to correct: a comment is required", field="comment")
     with db.transaction() as session:
         notice = get_notice(session, notice_ref)
-        recipient = recipient_by_code(session, notice, facility_code)
+        # Lock the recipient first, as filing does, so the two never deadlock.
+        recipient = recipient_by_code(session, notice, facility_code, for_update=True)
         latest = session.execute(
             select(Submission)
             .where(Submission.recipient_id == recipient.id)

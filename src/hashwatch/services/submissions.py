@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hashwatch.errors import ConflictError, InputError, NotFoundError
+from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from hashwatch.reporting import audit
 from hashwatch.reporting.canonical import canonical_json, sha256_hex
 from hashwatch.reporting.models import (
@@ -213,7 +213,10 @@ def _submit(
 ) -> Receipt:
     received_at = now or utcnow()
     with db.transaction() as session:
-        recipient = who(session, now=received_at, for_update=True)
+        # A retry with its idempotency key gets its receipt even after the notice closed.
+        recipient = who(
+            session, now=received_at, for_update=True, allow_closed=idempotency_key is not None
+        )
         result = validate_report(raw, rule_context(recipient, received_at), rule_settings)
         return file_in_session(
             session, recipient, result, idempotency_key=idempotency_key, received_at=received_at
@@ -235,8 +238,6 @@ def file_in_session(
     upload) call this for each inside one transaction, so all are filed or none.
     """
     notice = recipient.notice
-    if notice.state is not NoticeState.ISSUED:
-        raise ConflictError(f"notice {notice.ref!r} is {notice.state.value}, not issued")
     if not result.accepted or result.normalised is None:
         raise _rejection(result)
     report_json = canonical_json(result.normalised)
@@ -244,12 +245,23 @@ def file_in_session(
         replay = _replay(session, recipient, idempotency_key, sha256_hex(report_json))
         if replay is not None:
             return replay
+    if notice.state is NoticeState.CLOSED:
+        raise PermissionDeniedError(
+            f"notice {notice.ref!r} is closed: it takes no more reports", field="notice_ref"
+        )
+    if notice.state is not NoticeState.ISSUED:
+        raise ConflictError(f"notice {notice.ref!r} is {notice.state.value}, not issued")
     previous = session.execute(
         select(Submission)
         .where(Submission.recipient_id == recipient.id)
         .order_by(Submission.version.desc())
         .limit(1)
     ).scalar_one_or_none()
+    if previous is not None and previous.review_state is ReviewState.ACCEPTED:
+        raise ConflictError(
+            f"version {previous.version} was accepted by the regulator and is locked; "
+            "ask the regulator to reopen it before amending"
+        )
     version = 1 if previous is None else previous.version + 1
     findings = result.as_dict()["findings"]
     submitted_by = f"recipient:{recipient.facility.code}"

@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashwatch.errors import ConfigurationError
@@ -54,12 +55,22 @@ def _sqlite_no_autobegin(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One relational store: an engine, a session factory, and its migrations."""
 
-    def __init__(self, url: str, *, echo: bool = False):
-        self.url = make_url(url)
+    def __init__(self, url: str, *, echo: bool = False, create: bool = True):
+        try:
+            self.url = make_url(url)
+        except ArgumentError:
+            raise ConfigurationError(
+                f"HASHWATCH_DATABASE_URL: {url!r} is not a database URL"
+            ) from None
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:":
+                if not create and not Path(database).exists():
+                    raise ConfigurationError(
+                        f"no database at {database}: run `hashwatch init` "
+                        "(or set HASHWATCH_DATA_DIR to where it is)"
+                    )
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url, echo=echo)
             event.listen(self.engine, "connect", _sqlite_no_autobegin)
@@ -73,14 +84,22 @@ class Database:
                 "use sqlite:/// or postgresql+psycopg://"
             )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Readers see one consistent snapshot (audit verification relies on it): SQLite's
+        # deferred transactions in WAL mode do; PostgreSQL needs REPEATABLE READ.
+        read_options: dict[str, Any] = {READ_ONLY: True}
+        if not self.is_sqlite:
+            read_options["isolation_level"] = "REPEATABLE READ"
         self._read_sessions = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            self.engine.execution_options(**read_options), expire_on_commit=False
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
-        """The database the settings name (SQLite in the data directory by default)."""
-        return cls(settings.resolved_database_url)
+    def from_settings(cls, settings: Settings, *, create: bool = True) -> Database:
+        """The database the settings name (SQLite in the data directory by default).
+
+        With ``create=False`` a missing SQLite file is an error instead of a new database.
+        """
+        return cls(settings.resolved_database_url, create=create)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -106,8 +125,13 @@ class Database:
 
     def current_revision(self) -> str | None:
         """The schema's current migration revision, or None for an empty database."""
-        with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        try:
+            with self.engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+        except OperationalError as exc:
+            raise ConfigurationError(
+                f"cannot reach the database {self.url.render_as_string()}: {exc.orig}"
+            ) from None
 
     def head_revision(self) -> str | None:
         """The newest migration revision this code knows."""

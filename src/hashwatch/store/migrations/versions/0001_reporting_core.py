@@ -281,6 +281,15 @@ def upgrade() -> None:
         )
 
     # ### end Alembic commands ###
+    # The audit chain's head row exists from the start, so the first appenders lock it
+    # instead of racing to create it.
+    audit_head = sa.table(
+        "audit_head",
+        sa.column("id", sa.Integer),
+        sa.column("last_id", sa.BigInteger),
+        sa.column("last_sha256", sa.String),
+    )
+    op.bulk_insert(audit_head, [{"id": 1, "last_id": 0, "last_sha256": "0" * 64}])
 
 
 def downgrade() -> None:
