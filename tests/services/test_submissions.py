@@ -330,3 +330,21 @@ def test_audit_verifies_while_others_write(db: Database, tokens: dict[str, str])
         for w in writers:
             w.join()
     assert all(r.ok for r in results), [r.problem for r in results if not r.ok]
+
+
+def test_a_notice_freezes_its_own_tolerances(db: Database, tmp_path: Path) -> None:
+    from hashwatch.reporting.rules import RuleSettings
+
+    add_facilities(db, 1)
+    cfg = settings_for(tmp_path)
+    lenient = RuleSettings(equipment_tolerance_pct=200.0)
+    notices.create_notice(db, draft("LENIENT", rule_settings=lenient), actor="analyst")
+    notices.add_recipients(db, "LENIENT", actor="analyst", settings=cfg, all_facilities=True)
+    notices.issue_notice(db, "LENIENT", actor="analyst", settings=cfg)
+    token = tokens_from_outbox(cfg, "LENIENT")["DC-000"]
+    report = example("report.json")
+    report["equipment"][0]["count"] = 300  # a warning at the default 30 % (see above)
+    receipt = submit_report(db, token, report, now=ON_TIME)
+    record = json.loads(receipt.record_json)
+    assert record["rule_settings"]["equipment_tolerance_pct"] == 200.0
+    assert not [f for f in record["findings"] if f["code"].startswith("submission.equipment")]

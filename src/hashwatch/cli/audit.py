@@ -26,6 +26,11 @@ def verify() -> None:
             f"({report.rows_checked} rows verified before it)"
         )
     console.print(f"audit chain intact: {report.rows_checked} rows verified")
+    if report.head_sha256:
+        console.print(
+            f"head: row {report.rows_checked}, sha256 {report.head_sha256} "
+            "(keep this somewhere else: a later verify must extend it)"
+        )
 
 
 @app.command()

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hashwatch.errors import ConfigurationError
+from hashwatch.errors import ConfigurationError, InputError
 from hashwatch.io.tables import csv_text
 from hashwatch.reporting.canonical import canonical_json
 from hashwatch.settings import Settings, get_settings
@@ -64,17 +64,23 @@ def open_database(*, migrate: bool = False) -> Database:
     return db
 
 
+MAX_ACTOR_CHARS = 200
+
+
 def resolve_actor(actor: str | None) -> str:
     """The name recorded in the audit trail for this invocation."""
-    if actor:
-        return actor
-    env = os.environ.get("HASHWATCH_ACTOR")
-    if env:
-        return env
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
+    chosen = actor or os.environ.get("HASHWATCH_ACTOR")
+    if not chosen:
+        try:
+            chosen = f"cli:{getpass.getuser()}"
+        except (KeyError, OSError):
+            chosen = "cli:unknown"
+    chosen = chosen.strip()
+    if not chosen or len(chosen) > MAX_ACTOR_CHARS or not chosen.isprintable():
+        raise InputError(
+            f"the actor must be 1 to {MAX_ACTOR_CHARS} printable characters", field="actor"
+        )
+    return chosen
 
 
 def _cell(value: Any) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from pydantic import ValidationError
 from rich.markup import escape
 
 from hashwatch.cli.common import (
@@ -21,6 +23,7 @@ from hashwatch.cli.common import (
     settings,
 )
 from hashwatch.errors import InputError
+from hashwatch.reporting.rules import RuleSettings
 from hashwatch.services import notices as service
 from hashwatch.services.delivery import DeliveryReport
 from hashwatch.services.registry import district_code_for
@@ -50,6 +53,18 @@ def parse_deadline(value: str, timezone: str) -> dt.datetime:
                 f"timezone {timezone!r} is not an IANA time zone", field="timezone"
             ) from None
     return parsed
+
+
+def read_rule_settings(path: Path) -> RuleSettings:
+    """Validation tolerances from a JSON object; errors name the setting."""
+    try:
+        return RuleSettings.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}", field="rules") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "file"
+        raise InputError(f"{path}: {where}: {first['msg']}", field="rules") from None
 
 
 def _delivery_line(report: DeliveryReport) -> None:
@@ -87,6 +102,10 @@ def create(
     deadline: Annotated[str, typer.Option(help="ISO time; local to --timezone if no offset.")],
     timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "Asia/Shanghai",
     urgent: Annotated[bool, typer.Option("--urgent", help="Mark as urgent.")] = False,
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="JSON file of validation tolerances (see docs/validation-rules.md)."),
+    ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
     actor: ActorOption = None,
 ) -> None:
@@ -106,6 +125,7 @@ def create(
         deadline=parse_deadline(deadline, timezone),
         timezone=timezone,
         urgent=urgent,
+        rule_settings=read_rule_settings(rules) if rules else None,
     )
     emit_object(service.create_notice(open_database(), draft, actor=resolve_actor(actor)), fmt)
 
@@ -138,6 +158,8 @@ def add_recipients(
         f"added {result['added']} recipients "
         f"({result['already_recipients']} were recipients already)"
     )
+    if result["added"] == 0 and result["already_recipients"] == 0:
+        console.print("[yellow]no facility matched: check the codes, organization or district[/]")
     if "delivery" in result:
         _delivery_line(result["delivery"])
 

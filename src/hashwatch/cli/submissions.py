@@ -30,7 +30,14 @@ from hashwatch.services.notices import by_token
 RefArg = Annotated[str, typer.Argument(help="The notice's reference number.")]
 FacilityArg = Annotated[str, typer.Argument(help="The facility's code.")]
 TokenOption = Annotated[
-    str, typer.Option(envvar="HASHWATCH_TOKEN", help="The recipient's access token.")
+    str,
+    typer.Option(
+        envvar="HASHWATCH_TOKEN",
+        prompt="access token",
+        hide_input=True,
+        help="The recipient's access token (asked for when not given, so it stays out of "
+        "the process list and shell history; or set HASHWATCH_TOKEN).",
+    ),
 ]
 
 review_app = typer.Typer(

@@ -131,6 +131,7 @@ class ChainReport:
     ok: bool
     bad_row_id: int | None = None
     problem: str | None = None
+    head_sha256: str | None = None
 
 
 def _iter_rows(session: Session) -> Iterable[AuditEntry]:
@@ -193,4 +194,4 @@ def verify_chain(session: Session) -> ChainReport:
             f"the chain ends at row {checked} but the head says row {head.last_id}: "
             "rows at the end were deleted",
         )
-    return ChainReport(checked, True)
+    return ChainReport(checked, True, head_sha256=prev if checked else None)

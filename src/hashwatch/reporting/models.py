@@ -161,6 +161,8 @@ class Notice(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[NoticeState] = mapped_column(enum_column(NoticeState), default=NoticeState.DRAFT)
     questionnaire_version: Mapped[str | None] = mapped_column(String(32))
+    # The validation tolerances of this notice (RuleSettings as JSON), frozen at issue.
+    rule_settings_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

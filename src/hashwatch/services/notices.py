@@ -33,6 +33,7 @@ from hashwatch.reporting.models import (
     RecipientState,
 )
 from hashwatch.reporting.report import REPORT_SCHEMA_VERSION
+from hashwatch.reporting.rules import RuleSettings
 from hashwatch.services import messages
 from hashwatch.services.delivery import DeliveryReport, Message, deliver, prepare
 from hashwatch.settings import Settings
@@ -60,6 +61,7 @@ class NoticeDraft:
     deadline: dt.datetime
     timezone: str = "Asia/Shanghai"
     urgent: bool = False
+    rule_settings: RuleSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def notice_rule_settings(notice: Notice) -> RuleSettings:
+    """The validation tolerances of a notice: its own (frozen at issue) or the defaults."""
+    if notice.rule_settings_json is None:
+        return RuleSettings()
+    return RuleSettings.model_validate_json(notice.rule_settings_json)
+
+
 def notice_summary(notice: Notice) -> dict[str, Any]:
     """A notice as plain data (also the audit trail's before/after form)."""
     return {
@@ -93,6 +102,7 @@ def notice_summary(notice: Notice) -> dict[str, Any]:
         "urgent": notice.urgent,
         "state": notice.state.value,
         "questionnaire_version": notice.questionnaire_version,
+        "rule_settings": notice_rule_settings(notice).model_dump(),
         "issued_at": notice.issued_at,
         "closed_at": notice.closed_at,
     }
@@ -168,6 +178,9 @@ def _create_notice(db: Database, draft: NoticeDraft, ref: str, actor: str) -> di
             timezone=draft.timezone,
             urgent=draft.urgent,
             state=NoticeState.DRAFT,
+            rule_settings_json=None
+            if draft.rule_settings is None
+            else draft.rule_settings.model_dump_json(),
         )
         session.add(notice)
         session.flush()
@@ -211,6 +224,7 @@ def _select_facilities(
         chosen.update({f.id: f for f in found.values()})
     stmt = select(Facility)
     if organization_uscc:
+        organization_uscc = organization_uscc.strip().upper()
         org = session.execute(
             select(Organization).where(Organization.uscc == organization_uscc)
         ).scalar_one_or_none()
@@ -325,6 +339,7 @@ def issue_notice(db: Database, ref: str, *, actor: str, settings: Settings) -> I
         outgoing = [_arm(r, notice, r.facility, settings.public_url) for r in recipients]
         notice.state = NoticeState.ISSUED
         notice.questionnaire_version = REPORT_SCHEMA_VERSION
+        notice.rule_settings_json = notice_rule_settings(notice).model_dump_json()
         notice.issued_at = utcnow()
         audit.record(
             session,

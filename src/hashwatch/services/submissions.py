@@ -27,8 +27,8 @@ from hashwatch.reporting.models import (
     ReviewState,
     Submission,
 )
-from hashwatch.reporting.rules import RuleContext, RuleSettings, ValidationResult, validate_report
-from hashwatch.services.notices import RecipientLocator, by_token
+from hashwatch.reporting.rules import RuleContext, ValidationResult, validate_report
+from hashwatch.services.notices import RecipientLocator, by_token, notice_rule_settings
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 
@@ -93,13 +93,13 @@ def check_report(
     db: Database,
     who: RecipientLocator,
     raw: Mapping[str, Any],
-    *,
-    rule_settings: RuleSettings | None = None,
 ) -> ValidationResult:
     """Validate a report for the caller's facility without filing it."""
     with db.read() as session:
         recipient = who(session)
-        return validate_report(raw, rule_context(recipient, utcnow()), rule_settings)
+        return validate_report(
+            raw, rule_context(recipient, utcnow()), notice_rule_settings(recipient.notice)
+        )
 
 
 def _rejection(result: ValidationResult) -> InputError:
@@ -141,7 +141,6 @@ def submit_report(
     *,
     notice_ref: str | None = None,
     idempotency_key: str | None = None,
-    rule_settings: RuleSettings | None = None,
     now: dt.datetime | None = None,
 ) -> Receipt:
     """File a report with a recipient's access token (see :func:`file_report`)."""
@@ -150,7 +149,6 @@ def submit_report(
         by_token(token, notice_ref),
         raw,
         idempotency_key=idempotency_key,
-        rule_settings=rule_settings,
         now=now,
     )
 
@@ -161,7 +159,6 @@ def file_report(
     raw: Mapping[str, Any],
     *,
     idempotency_key: str | None = None,
-    rule_settings: RuleSettings | None = None,
     now: dt.datetime | None = None,
 ) -> Receipt:
     """File a report for the caller's facility; a new version if one exists already.
@@ -181,7 +178,6 @@ def file_report(
             who,
             raw=raw,
             idempotency_key=idempotency_key,
-            rule_settings=rule_settings,
             now=now,
         )
     except IntegrityError:
@@ -190,7 +186,9 @@ def file_report(
             raise
         with db.read() as session:
             recipient = who(session)
-            result = validate_report(raw, rule_context(recipient, now), rule_settings)
+            result = validate_report(
+                raw, rule_context(recipient, now), notice_rule_settings(recipient.notice)
+            )
             replay = _replay(
                 session,
                 recipient,
@@ -208,7 +206,6 @@ def _submit(
     *,
     raw: Mapping[str, Any],
     idempotency_key: str | None,
-    rule_settings: RuleSettings | None,
     now: dt.datetime | None,
 ) -> Receipt:
     received_at = now or utcnow()
@@ -217,7 +214,9 @@ def _submit(
         recipient = who(
             session, now=received_at, for_update=True, allow_closed=idempotency_key is not None
         )
-        result = validate_report(raw, rule_context(recipient, received_at), rule_settings)
+        result = validate_report(
+            raw, rule_context(recipient, received_at), notice_rule_settings(recipient.notice)
+        )
         return file_in_session(
             session, recipient, result, idempotency_key=idempotency_key, received_at=received_at
         )
@@ -269,6 +268,7 @@ def file_in_session(
         "kind": "hashwatch.copy_of_record",
         "notice_ref": notice.ref,
         "questionnaire_version": notice.questionnaire_version,
+        "rule_settings": notice_rule_settings(notice).model_dump(),
         "facility_code": recipient.facility.code,
         "organization_uscc": recipient.facility.organization.uscc,
         "version": version,
@@ -327,7 +327,9 @@ def save_draft(db: Database, who: RecipientLocator, raw: Mapping[str, Any]) -> V
     text = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
     with db.transaction() as session:
         recipient = who(session, for_update=True)
-        result = validate_report(raw, rule_context(recipient, utcnow()))
+        result = validate_report(
+            raw, rule_context(recipient, utcnow()), notice_rule_settings(recipient.notice)
+        )
         recipient.draft_json = text
         if recipient.state in (RecipientState.NOT_OPENED, RecipientState.OPENED):
             recipient.state = RecipientState.DRAFT
