@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hashwatch.io.tables import write_csv, write_json, write_xlsx
 from hashwatch.reporting.models import Recipient
 from hashwatch.services.notices import get_notice
-from hashwatch.services.status import STATUS_COLUMNS, notice_status
+from hashwatch.services.status import STATUS_COLUMNS, status_in_session
 from hashwatch.store.engine import Database
 
 COIN_COLUMNS = ("facility_code", "version", "coin", "algorithm", "hashrate_ths", "electricity_kwh")
@@ -27,26 +27,25 @@ class ExportFormat(StrEnum):
     JSON = "json"
 
 
-def _latest_reports(db: Database, ref: str) -> dict[str, dict[str, Any]]:
+def _latest_reports(session: Session, ref: str) -> dict[str, dict[str, Any]]:
     """Facility code → the newest version's normalised report and findings."""
-    with db.read() as session:
-        notice = get_notice(session, ref)
-        recipients = session.execute(
-            select(Recipient)
-            .where(Recipient.notice_id == notice.id)
-            .options(joinedload(Recipient.facility), selectinload(Recipient.submissions))
-        ).scalars()
-        out = {}
-        for recipient in recipients:
-            if recipient.submissions:
-                latest = recipient.submissions[-1]
-                out[recipient.facility.code] = {
-                    "version": latest.version,
-                    "record_sha256": latest.record_sha256,
-                    "report": json.loads(latest.report_json),
-                    "findings": json.loads(latest.findings_json),
-                }
-        return out
+    notice = get_notice(session, ref)
+    recipients = session.execute(
+        select(Recipient)
+        .where(Recipient.notice_id == notice.id)
+        .options(joinedload(Recipient.facility), selectinload(Recipient.submissions))
+    ).scalars()
+    out = {}
+    for recipient in recipients:
+        if recipient.submissions:
+            latest = recipient.submissions[-1]
+            out[recipient.facility.code] = {
+                "version": latest.version,
+                "record_sha256": latest.record_sha256,
+                "report": json.loads(latest.report_json),
+                "findings": json.loads(latest.findings_json),
+            }
+    return out
 
 
 def _lines(reports: dict[str, dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -60,11 +59,12 @@ def _lines(reports: dict[str, dict[str, Any]], key: str) -> list[dict[str, Any]]
 
 def export_notice(db: Database, ref: str, fmt: ExportFormat, path: Path) -> dict[str, Any]:
     """Write the notice's reports to ``path``; returns what was written."""
-    status = notice_status(db, ref)
+    with db.read() as session:  # one snapshot for the status and the reports
+        status = status_in_session(session, ref)
+        reports = _latest_reports(session, ref)
     if fmt is ExportFormat.CSV:
         write_csv(path, STATUS_COLUMNS, status.rows)
         return {"path": str(path), "rows": len(status.rows)}
-    reports = _latest_reports(db, ref)
     if fmt is ExportFormat.JSON:
         write_json(
             path,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hashwatch.reporting.models import Facility, Recipient, ReviewState
 from hashwatch.services.notices import get_notice, notice_summary, recipient_status
@@ -52,57 +52,64 @@ def _share_pct(mining_kwh: float | None, total_kwh: float | None) -> float | Non
 
 def notice_status(db: Database, ref: str, *, now: dt.datetime | None = None) -> NoticeStatus:
     """Per-recipient rows (newest version of each report) with counts and headline figures."""
-    moment = now or utcnow()
     with db.read() as session:
-        notice = get_notice(session, ref)
-        recipients = (
-            session.execute(
-                select(Recipient)
-                .where(Recipient.notice_id == notice.id)
-                .options(
-                    joinedload(Recipient.facility).joinedload(Facility.organization),
-                    selectinload(Recipient.submissions),
+        return status_in_session(session, ref, now=now)
+
+
+def status_in_session(
+    session: Session, ref: str, *, now: dt.datetime | None = None
+) -> NoticeStatus:
+    """:func:`notice_status` inside the caller's (read) session."""
+    moment = now or utcnow()
+    notice = get_notice(session, ref)
+    recipients = (
+        session.execute(
+            select(Recipient)
+            .where(Recipient.notice_id == notice.id)
+            .options(
+                joinedload(Recipient.facility).joinedload(Facility.organization),
+                selectinload(Recipient.submissions),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    rows = []
+    for recipient in sorted(recipients, key=lambda r: r.facility.code):
+        facility = recipient.facility
+        latest = recipient.submissions[-1] if recipient.submissions else None
+        first_at = recipient.first_submitted_at
+        rows.append(
+            {
+                "facility_code": facility.code,
+                "facility_name": facility.name,
+                "organization_name": facility.organization.name,
+                "organization_uscc": facility.organization.uscc,
+                "district_code": facility.district_code,
+                "status": recipient_status(recipient, notice, moment),
+                "opened_at": recipient.opened_at,
+                "version": latest.version if latest else None,
+                "received_at": latest.received_at if latest else None,
+                "late": None if first_at is None else first_at > notice.deadline,
+                "review_state": latest.review_state.value if latest else None,
+                "involved_in_mining": latest.involved_in_mining if latest else None,
+                "facility_electricity_kwh": latest.facility_electricity_kwh if latest else None,
+                "mining_electricity_kwh": latest.mining_electricity_kwh if latest else None,
+                "mining_share_pct": _share_pct(
+                    latest.mining_electricity_kwh, latest.facility_electricity_kwh
                 )
-            )
-            .scalars()
-            .all()
+                if latest
+                else None,
+                "warnings": latest.warning_count if latest else None,
+                "reminders": recipient.reminder_count,
+            }
         )
-        rows = []
-        for recipient in sorted(recipients, key=lambda r: r.facility.code):
-            facility = recipient.facility
-            latest = recipient.submissions[-1] if recipient.submissions else None
-            first_at = recipient.first_submitted_at
-            rows.append(
-                {
-                    "facility_code": facility.code,
-                    "facility_name": facility.name,
-                    "organization_name": facility.organization.name,
-                    "organization_uscc": facility.organization.uscc,
-                    "district_code": facility.district_code,
-                    "status": recipient_status(recipient, notice, moment),
-                    "opened_at": recipient.opened_at,
-                    "version": latest.version if latest else None,
-                    "received_at": latest.received_at if latest else None,
-                    "late": None if first_at is None else first_at > notice.deadline,
-                    "review_state": latest.review_state.value if latest else None,
-                    "involved_in_mining": latest.involved_in_mining if latest else None,
-                    "facility_electricity_kwh": latest.facility_electricity_kwh if latest else None,
-                    "mining_electricity_kwh": latest.mining_electricity_kwh if latest else None,
-                    "mining_share_pct": _share_pct(
-                        latest.mining_electricity_kwh, latest.facility_electricity_kwh
-                    )
-                    if latest
-                    else None,
-                    "warnings": latest.warning_count if latest else None,
-                    "reminders": recipient.reminder_count,
-                }
-            )
-        return NoticeStatus(
-            notice=notice_summary(notice),
-            rows=rows,
-            counts=dict(Counter(str(r["status"]) for r in rows)),
-            summary=_summary(rows),
-        )
+    return NoticeStatus(
+        notice=notice_summary(notice),
+        rows=rows,
+        counts=dict(Counter(str(r["status"]) for r in rows)),
+        summary=_summary(rows),
+    )
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
