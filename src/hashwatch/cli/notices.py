@@ -170,9 +170,10 @@ def issue(ref: RefArg, actor: ActorOption = None) -> None:
 
     Example: hashwatch notice issue BJ-2021-04
     """
-    result = service.issue_notice(
-        open_database(), ref, actor=resolve_actor(actor), settings=settings()
-    )
+    with console.status(f"issuing {ref}: one token and one message per recipient"):
+        result = service.issue_notice(
+            open_database(), ref, actor=resolve_actor(actor), settings=settings()
+        )
     console.print(f"issued {result.notice_ref} to {result.recipients} recipients")
     _delivery_line(result.delivery)
 

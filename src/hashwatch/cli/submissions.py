@@ -189,7 +189,8 @@ def export(
 
     Example: hashwatch export BJ-2021-04 --format xlsx -o reports.xlsx
     """
-    result = export_notice(open_database(), notice_ref, fmt, output)
+    with console.status(f"exporting {notice_ref}"):
+        result = export_notice(open_database(), notice_ref, fmt, output)
     console.print(f"wrote {result['rows']} recipients to {result['path']}")
 
 
