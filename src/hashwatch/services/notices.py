@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -375,14 +375,13 @@ def resend_token(
     return deliver(prepared, settings)
 
 
-def recipient_by_code(
-    session: Session, notice: Notice, facility_code: str, *, for_update: bool = False
-) -> Recipient:
-    """A notice's recipient by facility code, or :class:`NotFoundError`."""
+def _load_recipient(
+    session: Session, *conditions: ColumnElement[bool], for_update: bool
+) -> Recipient | None:
+    """One recipient with its notice, facility and organization loaded (row-locked if asked)."""
     stmt = (
         select(Recipient)
-        .join(Facility)
-        .where(Recipient.notice_id == notice.id, Facility.code == facility_code)
+        .where(*conditions)
         .options(
             joinedload(Recipient.notice),
             joinedload(Recipient.facility).joinedload(Facility.organization),
@@ -390,7 +389,19 @@ def recipient_by_code(
     )
     if for_update:
         stmt = stmt.with_for_update(of=Recipient)
-    recipient = session.execute(stmt).scalar_one_or_none()
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def recipient_by_code(
+    session: Session, notice: Notice, facility_code: str, *, for_update: bool = False
+) -> Recipient:
+    """A notice's recipient by facility code, or :class:`NotFoundError`."""
+    recipient = _load_recipient(
+        session,
+        Recipient.notice_id == notice.id,
+        Recipient.facility_id.in_(select(Facility.id).where(Facility.code == facility_code)),
+        for_update=for_update,
+    )
     if recipient is None:
         raise NotFoundError(
             f"facility {facility_code!r} is not a recipient of notice {notice.ref!r}",
@@ -413,17 +424,9 @@ def recipient_for_token(
     Tokens of a closed notice are refused too, unless ``allow_closed`` (reading receipts);
     with ``notice_ref`` the token must belong to that notice.
     """
-    stmt = (
-        select(Recipient)
-        .where(Recipient.token_sha256 == hash_token(token.strip()))
-        .options(
-            joinedload(Recipient.notice),
-            joinedload(Recipient.facility).joinedload(Facility.organization),
-        )
+    recipient = _load_recipient(
+        session, Recipient.token_sha256 == hash_token(token.strip()), for_update=for_update
     )
-    if for_update:
-        stmt = stmt.with_for_update(of=Recipient)
-    recipient = session.execute(stmt).scalar_one_or_none()
     if recipient is None:
         raise PermissionDeniedError("the access token is not valid", field="token")
     if notice_ref is not None and recipient.notice.ref != notice_ref:
