@@ -35,7 +35,7 @@ def test_csv_cells_that_would_run_as_formulas_are_quoted(tmp_path: Path, text: s
     assert unescape_csv_text(cell) == text
 
 
-@pytest.mark.parametrize("text", ["+86 10 5555 0100", "-5", "-1,234.5", "plain", "'quoted"])
+@pytest.mark.parametrize("text", ["+86 10 5555 0100", "-5", "-1,234.5", "plain", "中文"])
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert escape_csv_text(text) == text
 

@@ -186,6 +186,14 @@ CASES = [
         "mining_start_date",
     ),
     Case("submission.exit_before_start", {"planned_exit_date": "2020-05-01"}, "planned_exit_date"),
+    Case(
+        "submission.no_mining_in_period",
+        {"mining_start_date": "2019-01-01", "planned_exit_date": "2020-01-01"},
+        "planned_exit_date",
+    ),
+    Case(
+        "submission.no_mining_in_period", {"planned_exit_date": "2021-04-01"}, "planned_exit_date"
+    ),
     Case("submission.exit_in_period", {"planned_exit_date": "2021-04-25"}, "planned_exit_date"),
     Case(
         "submission.attestation_before_period",
@@ -512,6 +520,8 @@ def test_validation_never_raises(changes: dict[str, Any]) -> None:
     assert (result.report is None) == (result.normalised is None)
     if result.report is None:
         assert result.errors
+    else:
+        canonical_json(result.normalised)
     for f in result.findings:
         assert f.code in FINDING_CODES
         assert f.severity is FINDING_CODES[f.code]

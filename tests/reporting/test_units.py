@@ -118,9 +118,17 @@ def test_share_in_percent() -> None:
         (float("inf"), QuantityErrorKind.NOT_FINITE, "inf"),
         ("NaN", QuantityErrorKind.NOT_FINITE, "NaN"),
         ("inf kWh", QuantityErrorKind.NOT_FINITE, "inf kWh"),
-        ("1e400 kWh", QuantityErrorKind.NOT_FINITE, "1e400 kWh"),
-        ("1e308 TWh", QuantityErrorKind.NOT_FINITE, "1e308 TWh"),
-        (10**400, QuantityErrorKind.NOT_FINITE, "too large"),
+        ("1e400 kWh", QuantityErrorKind.TOO_LARGE, "1e400 kWh"),
+        ("1e308 TWh", QuantityErrorKind.TOO_LARGE, "1e308 TWh"),
+        ("1e9999999999999999999 kWh", QuantityErrorKind.TOO_LARGE, "1e9999999999999999999 kWh"),
+        pytest.param("9" * 5000, QuantityErrorKind.TOO_LARGE, "999...", id="5000-digits"),
+        pytest.param(10**400, QuantityErrorKind.TOO_LARGE, "too large", id="10**400"),
+        pytest.param(
+            10**5000, QuantityErrorKind.TOO_LARGE, "an integer of 5001 digits", id="10**5000"
+        ),
+        pytest.param(
+            {"value": 10**400, "unit": "kWh"}, QuantityErrorKind.TOO_LARGE, "too large", id="obj"
+        ),
     ],
 )
 def test_errors_name_the_value(value: object, kind: QuantityErrorKind, quoted: str) -> None:
@@ -185,8 +193,54 @@ def test_thousands_separators(n: int) -> None:
 
 @given(st.one_of(st.integers(-(10**15), 10**15), magnitudes))
 def test_bare_number_is_the_field_unit(x: float) -> None:
-    assert to_kwh(x) == float(x)
-    assert to_ths(x) == float(x)
+    assert to_kwh(x) == pytest.approx(float(x), rel=1e-14)
+    assert to_ths(x) == to_kwh(x)
+    if len(repr(x).replace("-", "").replace(".", "").lstrip("0").split("e")[0]) <= 15:
+        assert to_kwh(x) == float(x)
+
+
+# --- exact decimal conversion --------------------------------------------------------------
+
+
+def test_every_three_decimal_mwh_is_exactly_its_kwh() -> None:
+    # binary floating point put 731 of these a few ulps off (2.007 MWh → 2007.0000000000002)
+    wrong = [n for n in range(1, 100_000) if to_kwh(f"{n / 1000:.3f} MWh") != float(n)]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2.007 MWh", {"value": 2.007, "unit": "MWh"}, "2,007 kWh", 2007, "0.002007 GWh", "2007000 Wh"],
+)
+def test_equal_amounts_in_any_unit_are_the_same_float(value: object) -> None:
+    assert to_kwh(value) == 2007.0
+    assert repr(to_kwh(value)) == "2007.0"
+
+
+def test_float_artefacts_in_the_input_are_rounded_away() -> None:
+    assert to_kwh({"value": 0.1 + 0.2, "unit": "MWh"}) == 300.0
+    assert to_kwh("2.0069999999999997 MWh") == 2007.0
+    assert to_w("3.3440000000000003 kW") == 3344.0
+    assert convert(2.007, "MWh", "kWh") == 2007.0
+    assert convert(2007.0, "kWh", "MWh") == 2.007
+
+
+def test_numbers_below_the_float_range_are_zero() -> None:
+    assert to_kwh("1e-9999999999999999999 kWh") == 0.0
+    assert to_kwh("1e-400 MWh") == 0.0
+
+
+def test_fifteen_significant_digits_are_kept() -> None:
+    assert to_kwh("123456789012.345 kWh") == 123456789012.345
+    assert to_kwh("123456789.012345 MWh") == 123456789012.345
+    assert to_kwh("0.000000000000001 kWh") == 1e-15
+
+
+@given(st.sampled_from(ENERGY_UNITS), magnitudes)
+def test_normalising_is_idempotent(unit: str, x: float) -> None:
+    once = to_kwh(format_quantity(x, unit))
+    assert to_kwh(once) == once
+    assert to_kwh(repr(once)) == once
 
 
 @given(st.text(max_size=30))

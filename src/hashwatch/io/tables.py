@@ -61,19 +61,26 @@ def atomic_path(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def escape_csv_text(text: str) -> str:
-    """``text`` with a leading ``'`` if a spreadsheet would read it as a formula."""
-    if text[:1] in ("=", "@", "\t", "\r") or (
+def _formula_like(text: str) -> bool:
+    return text[:1] in ("=", "@", "\t", "\r") or (
         text[:1] in ("+", "-") and not _NUMBER_LIKE.match(text)
-    ):
-        return "'" + text
-    return text
+    )
+
+
+def escape_csv_text(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would read it as a formula.
+
+    Text that itself starts with ``'`` gets one more, so :func:`unescape_csv_text` gives
+    back exactly what was written.
+    """
+    return "'" + text if _formula_like(text) or text.startswith("'") else text
 
 
 def unescape_csv_text(text: str) -> str:
     """Undo :func:`escape_csv_text`."""
-    if text[:1] == "'" and escape_csv_text(text[1:]) == text:
-        return text[1:]
+    rest = text[1:]
+    if text.startswith("'") and (_formula_like(rest) or rest.startswith("'")):
+        return rest
     return text
 
 

@@ -9,7 +9,7 @@ human ``message``, the ``field`` it concerns (a dotted path into the report, e.g
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -36,24 +36,3 @@ class Finding:
             "field": self.field,
             "data": dict(self.data),
         }
-
-    @classmethod
-    def from_dict(cls, value: Mapping[str, Any]) -> Finding:
-        """Rebuild a finding from :meth:`as_dict` output."""
-        return cls(
-            code=str(value["code"]),
-            severity=Severity(value["severity"]),
-            message=str(value["message"]),
-            field=value.get("field"),
-            data=dict(value.get("data") or {}),
-        )
-
-
-def errors(findings: Iterable[Finding]) -> list[Finding]:
-    """The blocking findings."""
-    return [f for f in findings if f.severity is Severity.ERROR]
-
-
-def warnings(findings: Iterable[Finding]) -> list[Finding]:
-    """The findings that need an explanation."""
-    return [f for f in findings if f.severity is Severity.WARNING]

@@ -12,6 +12,14 @@ silently), booleans and counts must be JSON booleans and integers, dates are ISO
 (``YYYY-MM-DD``) and the attestation time carries its UTC offset. :func:`parse_report`
 turns every parsing problem into an error :class:`~hashwatch.reporting.findings.Finding`
 naming the field, never an exception.
+
+Every input is bounded, so that no rule can overflow and every finding serialises: the
+quantities by :data:`MAX_ENERGY_KWH`, :data:`MAX_POWER_W` and :data:`MAX_HASHRATE_THS`, the
+counts by :data:`MAX_MACHINE_COUNT` and :data:`MAX_HOSTED_CLIENTS`, dates and the signing
+time to the years :data:`MIN_YEAR`–:data:`MAX_YEAR`, lists and text by length; a value
+beyond a bound is a ``submission.out_of_range`` finding. Free text may not contain control
+characters (U+0000–U+001F, U+007F–U+009F; they break spreadsheet exports) or unpaired
+surrogates: ``submission.invalid_value``. The JSON Schema publishes the same bounds.
 """
 
 from __future__ import annotations
@@ -23,10 +31,12 @@ import math
 import re
 import typing
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -43,6 +53,7 @@ from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.units import (
     Dimension,
     QuantityError,
+    QuantityErrorKind,
     normalise_quantity,
     quantity_string_pattern,
     unit_pattern,
@@ -97,12 +108,42 @@ _ALGORITHM_KEYS: Final[Mapping[str, Algorithm]] = {
 }
 EXPLANATION_KEY_PATTERN: Final = r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+(?:@[A-Za-z0-9_.]+)?$"
 
+#: Largest electricity of any field [kWh]: 1e12 kWh = 1,000 TWh, far above any facility.
+MAX_ENERGY_KWH: Final = 1e12
+#: Largest power of any field [W]: 10 GW (``peak_demand_kw`` ≤ 1e7 kW).
+MAX_POWER_W: Final = 1e10
+#: Largest hashrate of a coin line [TH/s]: 1,000 EH/s, above the whole Bitcoin network.
+MAX_HASHRATE_THS: Final = 1e9
+#: Most machines on one equipment line.
+MAX_MACHINE_COUNT: Final = 10_000_000
+#: Most hosted clients.
+MAX_HOSTED_CLIENTS: Final = 1_000_000
+#: Years accepted in dates and in the signing time.
+MIN_YEAR: Final = 1900
+MAX_YEAR: Final = 2200
+#: Longest free text [characters]; explanations may be longer.
+MAX_TEXT_CHARS: Final = 300
+MAX_EXPLANATION_CHARS: Final = 4000
+MAX_EXPLANATION_KEY_CHARS: Final = 200
+#: Most lines and explanations in one report.
+MAX_COIN_LINES: Final = 100
+MAX_EQUIPMENT_LINES: Final = 1000
+MAX_EXPLANATIONS: Final = 500
+#: Characters free text may not hold: C0 and C1 controls, DEL, unpaired surrogates.
+FORBIDDEN_TEXT_PATTERN: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+#: ECMA-262 pattern of text without them, for the JSON Schema.
+PLAIN_TEXT_SCHEMA_PATTERN: Final = "^[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]*$"
+#: ECMA-262 pattern of a date or time whose year lies in MIN_YEAR–MAX_YEAR.
+YEAR_SCHEMA_PATTERN: Final = r"^\s*(?:19\d{2}|2[01]\d{2}|2200)-"
+
 
 def _custom_error(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{message}", {"message": message})
 
 
-def _quantity(target_unit: str, *, signed: bool) -> Callable[[object], float]:
+def _quantity(
+    target_unit: str, *, signed: bool, maximum: float | None = None
+) -> Callable[[object], float]:
     def validate(value: object) -> float:
         try:
             number = normalise_quantity(value, target_unit)
@@ -110,6 +151,11 @@ def _quantity(target_unit: str, *, signed: bool) -> Callable[[object], float]:
             raise _custom_error(exc.kind.value, exc.message) from None
         if number < 0 and not signed:
             raise _custom_error("negative_value", f"{value!r} is negative (must be 0 or more)")
+        if maximum is not None and number > maximum:
+            raise _custom_error(
+                QuantityErrorKind.TOO_LARGE.value,
+                f"{_short(value)} is above the largest accepted value, {maximum:g} {target_unit}",
+            )
         return number + 0.0  # -0.0 becomes 0.0
 
     return validate
@@ -140,29 +186,31 @@ def _quantity_schema(
         "description": (
             f"A {dimension.value} in {unit}: a number in {unit}, a string such as "
             f'\'1,200.5 {unit}\', or {{"value": 1.2, "unit": ...}}; units: {units}.'
+            + (f" At most {maximum:g} {unit} in any unit." if maximum is not None else "")
         ),
     }
 
 
+_MAX_POWER_KW: Final = MAX_POWER_W / 1000.0
 EnergyKwh = Annotated[
     float,
-    BeforeValidator(_quantity("kWh", signed=False)),
-    WithJsonSchema(_quantity_schema(Dimension.ENERGY, "kWh")),
+    BeforeValidator(_quantity("kWh", signed=False, maximum=MAX_ENERGY_KWH)),
+    WithJsonSchema(_quantity_schema(Dimension.ENERGY, "kWh", maximum=MAX_ENERGY_KWH)),
 ]
 PowerW = Annotated[
     float,
-    BeforeValidator(_quantity("W", signed=False)),
-    WithJsonSchema(_quantity_schema(Dimension.POWER, "W")),
+    BeforeValidator(_quantity("W", signed=False, maximum=MAX_POWER_W)),
+    WithJsonSchema(_quantity_schema(Dimension.POWER, "W", maximum=MAX_POWER_W)),
 ]
 PowerKw = Annotated[
     float,
-    BeforeValidator(_quantity("kW", signed=False)),
-    WithJsonSchema(_quantity_schema(Dimension.POWER, "kW")),
+    BeforeValidator(_quantity("kW", signed=False, maximum=_MAX_POWER_KW)),
+    WithJsonSchema(_quantity_schema(Dimension.POWER, "kW", maximum=_MAX_POWER_KW)),
 ]
 HashrateThs = Annotated[
     float,
-    BeforeValidator(_quantity("TH/s", signed=False)),
-    WithJsonSchema(_quantity_schema(Dimension.HASHRATE, "TH/s")),
+    BeforeValidator(_quantity("TH/s", signed=False, maximum=MAX_HASHRATE_THS)),
+    WithJsonSchema(_quantity_schema(Dimension.HASHRATE, "TH/s", maximum=MAX_HASHRATE_THS)),
 ]
 #: Shares are read as any finite number (the schema documents 0–100); the rules report
 #: a share outside [0, 100] as a finding.
@@ -173,15 +221,27 @@ SharePct = Annotated[
 ]
 
 
+def _in_years(value: object, parsed: dt.date) -> None:
+    """Refuse a date outside :data:`MIN_YEAR`–:data:`MAX_YEAR` (``date_out_of_range``)."""
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise _custom_error(
+            "date_out_of_range", f"{value!r} is not in the years {MIN_YEAR}–{MAX_YEAR}"
+        )
+
+
 def _iso_date(value: object) -> dt.date:
+    parsed: dt.date | None = None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        parsed = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
         try:
-            return dt.date.fromisoformat(value.strip())
+            parsed = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             raise _custom_error("date_parsing", f"{value!r} is not a valid date: {exc}") from None
-    raise _custom_error("date_parsing", f"{value!r} is not a date in the form YYYY-MM-DD")
+    if parsed is None:
+        raise _custom_error("date_parsing", f"{value!r} is not a date in the form YYYY-MM-DD")
+    _in_years(value, parsed)
+    return parsed
 
 
 def _aware_datetime(value: object) -> dt.datetime:
@@ -198,13 +258,27 @@ def _aware_datetime(value: object) -> dt.datetime:
         )
     if parsed.utcoffset() is None:
         raise _custom_error("timezone_aware", f"{value!r} has no UTC offset (add +08:00 or Z)")
+    _in_years(value, parsed)
     return parsed
+
+
+def _plain_text(value: str) -> str:
+    """Refuse control characters and unpaired surrogates (``control_character``)."""
+    found = FORBIDDEN_TEXT_PATTERN.search(value)
+    if found is not None:
+        raise _custom_error(
+            "control_character",
+            f"contains the control character U+{ord(found.group()):04X} at position "
+            f"{found.start() + 1}: free text may not hold line breaks, tabs or other "
+            "control characters",
+        )
+    return value
 
 
 def _coin(value: object) -> object:
     if not isinstance(value, str):
         return value
-    text = " ".join(value.split())
+    text = " ".join(_plain_text(value.strip()).split())
     return COIN_ALIASES.get(text.casefold(), text.upper())
 
 
@@ -218,13 +292,48 @@ def _algorithm(value: object) -> object:
     return found
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-AwareDateTime = Annotated[dt.datetime, BeforeValidator(_aware_datetime)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-CoinCode = Annotated[str, BeforeValidator(_coin), StringConstraints(min_length=1, max_length=20)]
-ExplanationKey = Annotated[str, StringConstraints(pattern=EXPLANATION_KEY_PATTERN)]
+def _text_schema(max_length: int) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_length,
+        "pattern": PLAIN_TEXT_SCHEMA_PATTERN,
+        "description": f"Free text, at most {max_length} characters, no control characters.",
+    }
+
+
+def _year_schema(format_: str) -> dict[str, Any]:
+    return {"type": "string", "format": format_, "pattern": YEAR_SCHEMA_PATTERN}
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), WithJsonSchema(_year_schema("date"))]
+AwareDateTime = Annotated[
+    dt.datetime, BeforeValidator(_aware_datetime), WithJsonSchema(_year_schema("date-time"))
+]
+#: Free text: stripped, 1 to MAX_TEXT_CHARS characters, no control characters.
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
+    AfterValidator(_plain_text),
+    WithJsonSchema(_text_schema(MAX_TEXT_CHARS)),
+]
+CoinCode = Annotated[
+    str,
+    BeforeValidator(_coin),
+    StringConstraints(min_length=1, max_length=20),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": 20, "pattern": PLAIN_TEXT_SCHEMA_PATTERN}
+    ),
+]
+ExplanationKey = Annotated[
+    str,
+    StringConstraints(pattern=EXPLANATION_KEY_PATTERN, max_length=MAX_EXPLANATION_KEY_CHARS),
+]
 ExplanationText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_EXPLANATION_CHARS),
+    AfterValidator(_plain_text),
+    WithJsonSchema(_text_schema(MAX_EXPLANATION_CHARS)),
 ]
 
 
@@ -249,7 +358,7 @@ class EquipmentLine(_Strict):
     """A group of identical mining machines."""
 
     model: Text = Field(description="Make and model, free text (Antminer S19 Pro).")
-    count: int = Field(ge=1, strict=True, description="Number of machines.")
+    count: int = Field(ge=1, le=MAX_MACHINE_COUNT, strict=True, description="Number of machines.")
     rated_power_w: PowerW = Field(description="Rated power of one machine [W].")
 
 
@@ -308,13 +417,21 @@ class Report(_Strict):
     peak_demand_kw: PowerKw | None = Field(
         None, description="Highest demand of the facility in the period [kW]."
     )
-    coins: tuple[CoinLine, ...] = Field((), description="Mining by coin.")
-    equipment: tuple[EquipmentLine, ...] = Field((), description="Mining machines.")
+    coins: tuple[CoinLine, ...] = Field(
+        (), max_length=MAX_COIN_LINES, description="Mining by coin."
+    )
+    equipment: tuple[EquipmentLine, ...] = Field(
+        (), max_length=MAX_EQUIPMENT_LINES, description="Mining machines."
+    )
     operation_mode: OperationMode | None = Field(
         None, description="own, hosting (clients' machines) or both."
     )
     hosted_clients: int | None = Field(
-        None, ge=0, strict=True, description="Number of hosted mining clients."
+        None,
+        ge=0,
+        le=MAX_HOSTED_CLIENTS,
+        strict=True,
+        description="Number of hosted mining clients.",
     )
     power_supply: PowerSupply | None = None
     mining_start_date: IsoDate | None = Field(None, description="First day of mining.")
@@ -325,6 +442,7 @@ class Report(_Strict):
     attestation: Attestation | None = None
     explanations: dict[ExplanationKey, ExplanationText] = Field(
         default_factory=dict,
+        max_length=MAX_EXPLANATIONS,
         json_schema_extra={"additionalProperties": False},
         description=(
             "Explanations of warnings: key a finding code (every warning with it) "
@@ -352,14 +470,16 @@ def derived_mining_share_pct(report: Report) -> float | None:
     """Mining share from the amounts: ``mining_electricity_kwh / facility_electricity_kwh × 100``.
 
     A nil return counts as 0 kWh of mining. ``None`` when mining electricity is not stated on
-    an involved report, or the facility total is 0.
+    an involved report, the facility total is 0, or the quotient is not a finite number (a
+    tiny facility total such as 1e-307 kWh).
     """
     mining_kwh = report.mining_electricity_kwh
     if mining_kwh is None and not report.involved_in_mining:
         mining_kwh = 0.0
     if mining_kwh is None or report.facility_electricity_kwh <= 0:
         return None
-    return mining_kwh / report.facility_electricity_kwh * 100.0
+    share_pct = mining_kwh / report.facility_electricity_kwh * 100.0
+    return share_pct if math.isfinite(share_pct) else None
 
 
 def normalised_report(report: Report) -> dict[str, Any]:
@@ -384,6 +504,10 @@ _CODE_BY_ERROR_TYPE: Final[Mapping[str, str]] = {
     "unknown_unit": "submission.unknown_unit",
     "ambiguous_unit": "submission.unknown_unit",
     "wrong_dimension": "submission.wrong_unit",
+    "too_large": "submission.out_of_range",
+    "date_out_of_range": "submission.out_of_range",
+    "string_too_long": "submission.out_of_range",
+    "too_long": "submission.out_of_range",
     "greater_than_equal": "submission.out_of_range",
     "greater_than": "submission.out_of_range",
     "less_than_equal": "submission.out_of_range",
@@ -421,11 +545,21 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        text = format(Decimal(value), ".6e")  # repr of a huge int may be refused
+    else:
+        try:
+            text = repr(value)
+        except ValueError:  # holds an integer too long to print
+            text = f"<{type(value).__name__} holding a huge integer>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _json_safe(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return _short(value)
+    if isinstance(value, str) and (len(value) > 80 or FORBIDDEN_TEXT_PATTERN.search(value)):
+        return _short(value)  # long, or holding refused characters (repr escapes them)
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float) and math.isfinite(value):

@@ -85,6 +85,7 @@ FINDING_CODES: Final[Mapping[str, Severity]] = MappingProxyType(
         "submission.equipment_missing": WARNING,
         "submission.mining_start_after_period": ERROR,
         "submission.exit_before_start": ERROR,
+        "submission.no_mining_in_period": ERROR,
         "submission.exit_in_period": WARNING,
         "submission.attestation_before_period": WARNING,
         "submission.attestation_in_future": ERROR,

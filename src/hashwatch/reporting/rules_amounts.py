@@ -1,16 +1,27 @@
 """Rules on the declared amounts: electricity, shares, coins and power supply.
 
-Each rule is ``(report, context, settings) -> list[Finding]`` and gives one code.
+Each rule is ``(report, context, settings) -> list[Finding]`` and gives one code. Amounts
+are compared with the relative tolerance of :func:`~hashwatch.reporting.rules_common.exceeds`,
+so equal amounts written in different units never trip a rule.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Final
 
 from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.report import Algorithm, Report, derived_mining_share_pct
-from hashwatch.reporting.rules_common import RuleContext, RuleSettings, finding, mining_days, num
+from hashwatch.reporting.rules_common import (
+    RuleContext,
+    RuleSettings,
+    exceeds,
+    finding,
+    mining_days,
+    num,
+    within,
+)
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -34,7 +45,7 @@ def mining_exceeds_total(
 ) -> list[Finding]:
     """Error ``submission.mining_exceeds_total``: mining electricity > facility electricity."""
     mining_kwh, total_kwh = report.mining_electricity_kwh, report.facility_electricity_kwh
-    if mining_kwh is None or mining_kwh <= total_kwh:
+    if mining_kwh is None or not exceeds(mining_kwh, total_kwh):
         return []
     return [
         finding(
@@ -54,7 +65,7 @@ def share_out_of_range(
 ) -> list[Finding]:
     """Error ``submission.share_out_of_range``: stated mining share outside [0, 100] %."""
     share_pct = report.mining_share_pct
-    if share_pct is None or 0.0 <= share_pct <= 100.0:
+    if share_pct is None or within(share_pct, 0.0, 100.0):
         return []
     return [
         finding(
@@ -77,10 +88,10 @@ def share_mismatch(report: Report, context: RuleContext, settings: RuleSettings)
     stated_pct, derived_pct = report.mining_share_pct, derived_mining_share_pct(report)
     if not report.involved_in_mining or stated_pct is None or derived_pct is None:
         return []
-    if not 0.0 <= stated_pct <= 100.0:
+    if not within(stated_pct, 0.0, 100.0):
         return []
-    gap = abs(stated_pct - derived_pct)
-    if gap <= settings.share_tolerance_pct_points:
+    gap, tolerance = abs(stated_pct - derived_pct), settings.share_tolerance_pct_points
+    if within(stated_pct, derived_pct - tolerance, derived_pct + tolerance):
         return []
     mining_kwh = report.mining_electricity_kwh or 0.0
     return [
@@ -169,9 +180,10 @@ def coin_sum_mismatch(
     mining_kwh = report.mining_electricity_kwh
     if not report.coins or mining_kwh is None:
         return []
-    coins_kwh = sum(c.electricity_kwh for c in report.coins)
+    coins_kwh = math.fsum(c.electricity_kwh for c in report.coins)
     gap_kwh = abs(coins_kwh - mining_kwh)
-    if gap_kwh <= mining_kwh * settings.coin_sum_tolerance_pct / 100.0:
+    allowed_kwh = mining_kwh * settings.coin_sum_tolerance_pct / 100.0
+    if within(coins_kwh, mining_kwh - allowed_kwh, mining_kwh + allowed_kwh):
         return []
     gap_pct = gap_kwh / mining_kwh * 100.0 if mining_kwh > 0 else None
     relative = f" ({num(gap_pct)} %)" if gap_pct is not None else ""
@@ -256,7 +268,7 @@ def renewable_share_out_of_range(
 ) -> list[Finding]:
     """Error ``submission.renewable_share_out_of_range``: renewable share outside [0, 100] %."""
     share_pct = report.power_supply.renewable_share_pct if report.power_supply else None
-    if share_pct is None or 0.0 <= share_pct <= 100.0:
+    if share_pct is None or within(share_pct, 0.0, 100.0):
         return []
     return [
         finding(
@@ -278,7 +290,7 @@ def self_generation_exceeds_total(
     """
     generated_kwh = report.power_supply.self_generation_kwh if report.power_supply else None
     total_kwh = report.facility_electricity_kwh
-    if generated_kwh is None or generated_kwh <= total_kwh:
+    if generated_kwh is None or not exceeds(generated_kwh, total_kwh):
         return []
     return [
         finding(

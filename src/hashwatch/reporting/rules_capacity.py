@@ -12,18 +12,25 @@ Energy limits use the real hours of the period (DST-aware, :func:`hours_in_perio
 * hashrate (SHA-256 lines): ``H [TH/s] × ε [J/TH] = P [W]``; the line's electricity should
   lie in ``[H × ε_min × h, H × ε_max × PUE_upper × h] / 1000`` kWh (energy-model.md §7.3
   bottom-up check; the full estimator with bounds lives in ``energy/``).
+
+Every ``≤`` allows the relative tolerance of :func:`~hashwatch.reporting.rules_common.exceeds`
+(float rounding), so an amount exactly at a limit never trips a rule.
 """
 
 from __future__ import annotations
+
+import math
 
 from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.report import Algorithm, Report
 from hashwatch.reporting.rules_common import (
     RuleContext,
     RuleSettings,
+    exceeds,
     finding,
     mining_hours,
     num,
+    within,
 )
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -42,7 +49,7 @@ def energy_exceeds_grid_capacity(
         return []
     hours, total_kwh = context.period_hours, report.facility_electricity_kwh
     limit_kwh = capacity_kw * hours
-    if total_kwh <= limit_kwh * _allowance(settings):
+    if not exceeds(total_kwh, limit_kwh * _allowance(settings)):
         return []
     return [
         finding(
@@ -68,7 +75,7 @@ def energy_exceeds_it_capacity(
         return []
     hours, total_kwh = context.period_hours, report.facility_electricity_kwh
     limit_kwh = capacity_kw * settings.pue_upper * hours
-    if total_kwh <= limit_kwh * _allowance(settings):
+    if not exceeds(total_kwh, limit_kwh * _allowance(settings)):
         return []
     return [
         finding(
@@ -92,7 +99,9 @@ def peak_exceeds_grid_capacity(
 ) -> list[Finding]:
     """Warning ``submission.peak_exceeds_grid_capacity``: peak demand > contracted capacity."""
     capacity_kw, peak_kw = context.contracted_grid_capacity_kw, report.peak_demand_kw
-    if not capacity_kw or peak_kw is None or peak_kw <= capacity_kw * _allowance(settings):
+    if not capacity_kw or peak_kw is None:
+        return []
+    if not exceeds(peak_kw, capacity_kw * _allowance(settings)):
         return []
     return [
         finding(
@@ -116,7 +125,7 @@ def energy_exceeds_peak_demand(
         return []
     hours, total_kwh = context.period_hours, report.facility_electricity_kwh
     limit_kwh = peak_kw * hours
-    if total_kwh <= limit_kwh * _allowance(settings):
+    if not exceeds(total_kwh, limit_kwh * _allowance(settings)):
         return []
     return [
         finding(
@@ -148,12 +157,12 @@ def equipment_energy_mismatch(
     hours = mining_hours(report, context)
     if hours <= 0.0:
         return []
-    power_w = sum(line.count * line.rated_power_w for line in report.equipment)
+    power_w = math.fsum(line.count * line.rated_power_w for line in report.equipment)
     implied_kwh = power_w * hours / 1000.0
     tolerance = settings.equipment_tolerance_pct / 100.0
     low_kwh = implied_kwh * max(0.0, 1.0 - tolerance)
     high_kwh = implied_kwh * settings.pue_upper * (1.0 + tolerance)
-    if low_kwh <= mining_kwh <= high_kwh:
+    if within(mining_kwh, low_kwh, high_kwh):
         return []
     return [
         finding(
@@ -198,7 +207,7 @@ def hashrate_energy_mismatch(
             / 1000.0
         )
         declared_kwh = line.electricity_kwh
-        if low_kwh <= declared_kwh <= high_kwh:
+        if within(declared_kwh, low_kwh, high_kwh):
             continue
         efficiency = declared_kwh * 1000.0 / (hashrate_ths * hours)
         found.append(
@@ -244,7 +253,7 @@ def equipment_power_implausible(
             max_w=high_w,
         )
         for index, line in enumerate(report.equipment)
-        if not low_w <= line.rated_power_w <= high_w
+        if not within(line.rated_power_w, low_w, high_w)
     ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +22,12 @@ from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.report import Report
 
 ONE_DAY: Final = dt.timedelta(days=1)
+
+#: Relative tolerance of every comparison of amounts [dimensionless]: two amounts closer
+#: than ``AMOUNT_REL_TOLERANCE × max(|a|, |b|)`` count as equal. Far above float rounding
+#: (≈ 1e-16 per operation, so ``2,007 kWh`` and ``2.007 MWh`` compare equal however they
+#: were computed) and far below any meter's resolution (1 Wh in 1 GWh is 1e-9).
+AMOUNT_REL_TOLERANCE: Final = 1e-9
 
 
 class RuleSettings(BaseModel):
@@ -199,6 +205,26 @@ def mining_hours(report: Report, context: RuleContext) -> float:
     return 0.0 if days is None else hours_in_period(days[0], days[1], context.timezone)
 
 
+def exceeds(amount: float, limit: float) -> bool:
+    """``amount > limit`` by more than :data:`AMOUNT_REL_TOLERANCE` of the larger magnitude.
+
+    ``amount − limit > AMOUNT_REL_TOLERANCE × max(|amount|, |limit|)``: equal amounts
+    written in different units, or the same limit reached by another order of
+    multiplication, never exceed each other.
+    """
+    return amount - limit > AMOUNT_REL_TOLERANCE * max(abs(amount), abs(limit))
+
+
+def falls_short(amount: float, limit: float) -> bool:
+    """``amount < limit`` by more than the relative tolerance (:func:`exceeds` reversed)."""
+    return exceeds(limit, amount)
+
+
+def within(amount: float, low: float, high: float) -> bool:
+    """``low ≤ amount ≤ high`` up to the relative tolerance of :func:`exceeds`."""
+    return not falls_short(amount, low) and not exceeds(amount, high)
+
+
 def num(value: float) -> str:
     """A number for a message: thousands separated, at most 3 decimals (1,234,567.891)."""
     if value != 0 and abs(value) < 0.001:
@@ -206,9 +232,28 @@ def num(value: float) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
+def finite_data(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, ±infinity) replaced by ``None``.
+
+    Finding data must serialise as canonical JSON, which has no NaN or infinity; a quotient
+    of extreme inputs may overflow (``1e12 kWh / (1e-300 TH/s × 720 h)``), and ``None`` says
+    "no number can be given" as a derived share does. Lists and mappings are cleaned inside.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: finite_data(item) for key, item in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [finite_data(item) for item in value]
+    return value
+
+
 def finding(code: str, severity: Severity, message: str, field: str | None, **data: Any) -> Finding:
-    """A finding whose ``data`` holds the numbers behind the message."""
-    return Finding(code, severity, message, field, data)
+    """A finding whose ``data`` holds the numbers behind the message.
+
+    Non-finite numbers in ``data`` become ``None`` (:func:`finite_data`).
+    """
+    return Finding(code, severity, message, field, finite_data(data))
 
 
 Rule = Callable[[Report, RuleContext, RuleSettings], list[Finding]]

@@ -11,7 +11,14 @@ import datetime as dt
 
 from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.report import Report
-from hashwatch.reporting.rules_common import ONE_DAY, RuleContext, RuleSettings, finding, num
+from hashwatch.reporting.rules_common import (
+    ONE_DAY,
+    RuleContext,
+    RuleSettings,
+    finding,
+    mining_days,
+    num,
+)
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -63,10 +70,50 @@ def exit_before_start(
     ]
 
 
+def no_mining_in_period(
+    report: Report, context: RuleContext, settings: RuleSettings
+) -> list[Finding]:
+    """Error ``submission.no_mining_in_period``: involved, but the dates leave no mining day.
+
+    Fires when the report says the facility mined in the period but its mining start and
+    exit leave no day of mining in it (:func:`~hashwatch.reporting.rules_common.mining_days`
+    is ``None``): the exit was on or before the period's first day, or on the start day. A
+    start after the period is left to :func:`mining_start_after_period`, an exit before the
+    start to :func:`exit_before_start`.
+    """
+    start, exit_date = report.mining_start_date, report.planned_exit_date
+    if not report.involved_in_mining or exit_date is None:
+        return []
+    if start is not None and (start > context.period_end or exit_date < start):
+        return []
+    if mining_days(report, context) is not None:
+        return []
+    return [
+        finding(
+            "submission.no_mining_in_period",
+            ERROR,
+            f"the report says the facility mined in the period ({context.period_start} to "
+            f"{context.period_end}), but mining "
+            + (f"from {start} " if start is not None else "")
+            + f"stopped on {exit_date} (the first day without mining), leaving no day of "
+            "mining in the period",
+            "planned_exit_date",
+            planned_exit_date=exit_date.isoformat(),
+            mining_start_date=start.isoformat() if start is not None else None,
+            period_start=context.period_start.isoformat(),
+        )
+    ]
+
+
 def exit_in_period(report: Report, context: RuleContext, settings: RuleSettings) -> list[Finding]:
-    """Warning ``submission.exit_in_period``: mining ends (or is to end) within the period."""
+    """Warning ``submission.exit_in_period``: mining ends (or is to end) within the period.
+
+    ``period_start < planned_exit_date ≤ period_end``: at least the period's first day was
+    mined and at least its last day was not. An exit on ``period_start`` leaves no mining in
+    the period (:func:`no_mining_in_period`).
+    """
     exit_date = report.planned_exit_date
-    if exit_date is None or not context.period_start <= exit_date <= context.period_end:
+    if exit_date is None or not context.period_start < exit_date <= context.period_end:
         return []
     return [
         finding(
@@ -134,6 +181,7 @@ def attestation_in_future(
 RULES_DATES = (
     mining_start_after_period,
     exit_before_start,
+    no_mining_in_period,
     exit_in_period,
     attestation_before_period,
     attestation_in_future,

@@ -22,17 +22,24 @@ share      %          ``%``, ``pct``, ``percent`` (percentage points, never a 0�
 =========  =========  ======================================================================
 
 Conversion: ``value_in_target = value × factor(unit) / factor(target)``, each factor being
-the size of the unit in the dimension's base (kWh, W, TH/s or %). Numbers in strings use
+the size of the unit in the dimension's base (kWh, W, TH/s or %). The arithmetic is done in
+:class:`~decimal.Decimal` on the number exactly as written (a JSON float by its shortest
+``repr``), rounded to :data:`SIGNIFICANT_DIGITS` significant digits and turned into a float
+once, so ``"2.007 MWh"`` is exactly ``2007.0`` kWh, the same float as ``2007``; binary
+floating point would give ``2007.0000000000002``. Numbers in strings use
 ``.`` as the decimal point and ``,`` only between groups of three digits (``1,200.5``);
 ``1,2`` is refused rather than guessed. Every failure raises :class:`QuantityError`, a
-:class:`ValueError` whose message quotes the value and whose ``kind`` says what went wrong.
+:class:`ValueError` whose message quotes the value and whose ``kind`` says what went wrong
+(``not_finite`` for NaN and infinity, ``too_large`` for a number beyond the float range).
 """
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
@@ -47,6 +54,7 @@ class Dimension(StrEnum):
 class QuantityErrorKind(StrEnum):
     NOT_NUMERIC = "not_numeric"
     NOT_FINITE = "not_finite"
+    TOO_LARGE = "too_large"
     UNKNOWN_UNIT = "unknown_unit"
     AMBIGUOUS_UNIT = "ambiguous_unit"
     WRONG_DIMENSION = "wrong_dimension"
@@ -105,6 +113,18 @@ _TARGETS: Final[Mapping[str, Dimension]] = {
     "TH/s": Dimension.HASHRATE,
     "%": Dimension.SHARE,
 }
+
+#: Significant digits a converted quantity keeps: 15, the most a float holds faithfully
+#: (``DBL_DIG``), so every decimal of up to 15 digits survives exactly while float artefacts
+#: in an input (``0.30000000000000004``) are rounded away.
+SIGNIFICANT_DIGITS: Final = 15
+#: Exact arithmetic for the conversions: 40 digits hold any product of a 17-digit number
+#: and a power of ten (a longer number is rounded to 40 digits on reading, harmlessly); no
+#: traps, so an exponent beyond any range gives ``Infinity`` (refused as too large) or 0.
+_EXACT: Final = decimal.Context(prec=40, traps=[])
+_ROUNDED: Final = decimal.Context(
+    prec=SIGNIFICANT_DIGITS, rounding=decimal.ROUND_HALF_EVEN, traps=[]
+)
 
 _AMBIGUOUS: Final = frozenset({"mW", "mWh"})
 _SEPARATORS = re.compile(r"[\s·⋅*\-]+")
@@ -177,25 +197,38 @@ def _target_dimension(target_unit: str) -> Dimension:
         raise ValueError(f"{target_unit!r} is not a target unit ({', '.join(_TARGETS)})") from None
 
 
+def _factor(unit: str, dimension: Dimension) -> Decimal:
+    """:func:`unit_factor` as an exact decimal (the factors are powers of ten)."""
+    return Decimal(repr(unit_factor(unit, dimension)))
+
+
+def _to_float(number: Decimal, original: object) -> float:
+    """``number`` rounded to :data:`SIGNIFICANT_DIGITS` digits, as a finite float."""
+    return _finite_float(_ROUNDED.plus(number), original)
+
+
+def _convert_decimal(number: Decimal, from_unit: str, to_unit: str) -> Decimal:
+    dimension, _ = canonical_unit(to_unit)
+    ratio = _EXACT.divide(_factor(from_unit, dimension), _factor(to_unit, dimension))
+    return _EXACT.multiply(number, ratio)
+
+
 def convert(value: float, from_unit: str, to_unit: str) -> float:
     """``value`` in ``from_unit`` expressed in ``to_unit`` (same dimension).
 
-    ``result = value × factor(from_unit) / factor(to_unit)``
+    ``result = value × factor(from_unit) / factor(to_unit)``, computed in decimal on
+    ``repr(value)`` and rounded to :data:`SIGNIFICANT_DIGITS` significant digits.
     """
-    dimension, _ = canonical_unit(to_unit)
-    result = value * (unit_factor(from_unit, dimension) / unit_factor(to_unit, dimension))
-    if not math.isfinite(result):
+    number = _decimal_of(value)
+    try:
+        return _to_float(_convert_decimal(number, from_unit, to_unit), value)
+    except QuantityError as exc:
+        if exc.kind is not QuantityErrorKind.TOO_LARGE:
+            raise
         raise QuantityError(
             f"{value!r} {from_unit} is too large to express in {to_unit}",
-            QuantityErrorKind.NOT_FINITE,
-        )
-    return result
-
-
-def _finite(number: float, original: object) -> float:
-    if not math.isfinite(number):
-        raise QuantityError(f"{original!r} is not a finite number", QuantityErrorKind.NOT_FINITE)
-    return number
+            QuantityErrorKind.TOO_LARGE,
+        ) from None
 
 
 def _not_a_number(value: str) -> QuantityError:
@@ -209,25 +242,49 @@ def _not_a_number(value: str) -> QuantityError:
     )
 
 
-def parse_number(value: object) -> float:
-    """A finite float from a JSON number or a numeric string (``"1,200.5"``); no unit."""
+def _decimal_of(value: object) -> Decimal:
+    """The exact decimal of a JSON number (a float by its ``repr``) or a numeric string."""
     if isinstance(value, bool):
         raise QuantityError(f"{value!r} is not a number", QuantityErrorKind.NOT_NUMERIC)
-    if isinstance(value, int | float):
-        try:
-            return _finite(float(value), value)
-        except OverflowError:
-            raise QuantityError(f"{value!r} is too large", QuantityErrorKind.NOT_FINITE) from None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise QuantityError(f"{value!r} is not a finite number", QuantityErrorKind.NOT_FINITE)
+        return _EXACT.create_decimal(repr(value))
+    if isinstance(value, int):
+        return _EXACT.create_decimal(value)
     if isinstance(value, str):
         text = value.strip()
         if re.fullmatch(NUMBER_PATTERN, text):
-            return _finite(float(text.replace(",", "")), value)
+            return _EXACT.create_decimal(text.replace(",", ""))
         raise _not_a_number(value)
     raise QuantityError(f"{value!r} is not a number", QuantityErrorKind.NOT_NUMERIC)
 
 
-def split_quantity(value: object) -> tuple[float, str | None]:
-    """The magnitude and the unit as written (``None``: the field's unit) of any input form."""
+def _short_repr(value: object) -> str:
+    """``repr(value)`` cut to 100 characters, or the size of an integer too long to print."""
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return f"an integer of {Decimal(value).adjusted() + 1} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # a mapping holding such an integer
+        return f"a {type(value).__name__} holding an integer too long to print"
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _finite_float(number: Decimal, original: object) -> float:
+    result = float(number)
+    if not math.isfinite(result):
+        raise QuantityError(f"{_short_repr(original)} is too large", QuantityErrorKind.TOO_LARGE)
+    return result
+
+
+def parse_number(value: object) -> float:
+    """A finite float from a JSON number or a numeric string (``"1,200.5"``); no unit."""
+    return _finite_float(_decimal_of(value), value)
+
+
+def _split_decimal(value: object) -> tuple[Decimal, str | None]:
+    """:func:`split_quantity` with the magnitude as an exact decimal."""
     if isinstance(value, Mapping):
         if set(value) != {"value", "unit"}:
             raise QuantityError(
@@ -241,31 +298,43 @@ def split_quantity(value: object) -> tuple[float, str | None]:
                 f"{dict(value)!r} is not a quantity: 'value' must be a number and 'unit' a string",
                 QuantityErrorKind.NOT_NUMERIC,
             )
-        return parse_number(number), unit
+        return _decimal_of(number), unit
     if isinstance(value, str):
         match = _QUANTITY_RE.match(value)
         if match is None:
             raise _not_a_number(value)
-        try:
-            return parse_number(match["number"]), match["unit"]
-        except QuantityError as exc:
-            raise QuantityError(f"{value!r}: {exc.message}", exc.kind) from None
-    return parse_number(value), None
+        return _decimal_of(match["number"]), match["unit"]
+    return _decimal_of(value), None
+
+
+def split_quantity(value: object) -> tuple[float, str | None]:
+    """The magnitude and the unit as written (``None``: the field's unit) of any input form."""
+    number, unit = _split_decimal(value)
+    return _finite_float(number, value), unit
 
 
 def normalise_quantity(value: object, target_unit: str) -> float:
     """Any input form of a quantity, in ``target_unit`` (``kWh``, ``W``, ``kW``, ``TH/s``, ``%``).
 
-    A bare number or a string without a unit is already in ``target_unit``.
+    A bare number or a string without a unit is already in ``target_unit``. The conversion
+    is exact in decimal; the result is rounded to :data:`SIGNIFICANT_DIGITS` significant
+    digits (so a 15-digit input is kept exactly and equal amounts in different units give
+    the same float).
     """
     _target_dimension(target_unit)
-    number, unit = split_quantity(value)
-    if unit is None:
-        return number
+    number, unit = _split_decimal(value)
     try:
-        return convert(number, unit, target_unit)
+        if unit is not None:
+            number = _convert_decimal(number, unit, target_unit)
+        return _to_float(number, value)
     except QuantityError as exc:
-        raise QuantityError(f"{value!r}: {exc.message}", exc.kind) from None
+        if exc.kind is QuantityErrorKind.TOO_LARGE and unit is not None:
+            message = f"{_short_repr(value)} is too large to express in {target_unit}"
+        elif exc.kind is QuantityErrorKind.TOO_LARGE:
+            message = f"{_short_repr(value)} is too large"
+        else:
+            message = f"{_short_repr(value)}: {exc.message}"
+        raise QuantityError(message, exc.kind) from None
 
 
 def to_kwh(value: object) -> float:
