@@ -53,9 +53,17 @@ def error_body(exc: HashwatchError) -> dict[str, Any]:
     return body
 
 
+def _page(request: Request, status_code: int, detail: str | None) -> Response | None:
+    """The error as a page when a browser asked for one (not for the JSON API)."""
+    from hashwatch.web.pages.common import error_page, wants_html
+
+    return error_page(request, status_code, detail) if wants_html(request) else None
+
+
 async def hashwatch_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HashwatchError)
-    return JSONResponse(error_body(exc), status_code=status_for(exc))
+    page = _page(request, status_for(exc), exc.message)
+    return page or JSONResponse(error_body(exc), status_code=status_for(exc))
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:
@@ -69,6 +77,9 @@ async def validation_error(request: Request, exc: Exception) -> Response:
         for e in exc.errors()
     ]
     first = problems[0] if problems else {"field": None, "message": "invalid request"}
+    page = _page(request, 422, str(first["message"]))
+    if page is not None:
+        return page
     return JSONResponse(
         {
             "detail": f"{first['field']}: {first['message']}"
@@ -84,6 +95,11 @@ async def validation_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    page = _page(request, exc.status_code, None)
+    if page is not None:
+        for name, value in (getattr(exc, "headers", None) or {}).items():
+            page.headers[name] = value
+        return page
     return JSONResponse(
         {"detail": exc.detail, "code": f"http.{exc.status_code}"},
         status_code=exc.status_code,
@@ -93,6 +109,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
+    try:
+        page = _page(request, 500, None)
+    except Exception:  # the error page itself failed: answer plainly
+        log.exception("the error page failed too")
+        page = None
+    if page is not None:
+        return page
     return JSONResponse(
         {"detail": "internal error; it has been logged", "code": "internal"}, status_code=500
     )
