@@ -17,7 +17,7 @@ from hashwatch.io.registry_files import write_registry_csv
 from tests.registry_rows import make_rows
 
 DATA = Path(__file__).parents[1] / "data"
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "240"})  # wide enough that tables do not elide
 
 
 @pytest.fixture

@@ -13,7 +13,18 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from hashwatch.cli import accounts, audit, demo, notices, registry, schema, setup, submissions, web
+from hashwatch.cli import (
+    accounts,
+    audit,
+    demo,
+    energy,
+    notices,
+    registry,
+    schema,
+    setup,
+    submissions,
+    web,
+)
 from hashwatch.errors import HashwatchError
 
 app = typer.Typer(
@@ -33,6 +44,7 @@ demo.register(app)
 web.register(app)
 app.add_typer(accounts.users, name="user")
 app.add_typer(accounts.tokens, name="token")
+app.add_typer(energy.app, name="energy")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -37,6 +37,7 @@ ActorOption = Annotated[
     ),
 ]
 
+PIPED_TABLE_WIDTH = 400
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -115,7 +116,10 @@ def emit_rows(
         table.add_column(col)
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in cols))
-    console.print(table)
+    # On a terminal the table fits the window; piped into a file or another program it
+    # gets room enough that no cell is cut short.
+    out = console if console.is_terminal else Console(highlight=False, width=PIPED_TABLE_WIDTH)
+    out.print(table)
 
 
 def emit_object(value: Mapping[str, Any], fmt: OutputFormat) -> None:
