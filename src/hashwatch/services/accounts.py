@@ -15,7 +15,7 @@ from typing import Any, Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from hashwatch.accounts.models import ApiToken, Role, SessionKind, User, WebSession
 from hashwatch.accounts.principal import Principal
@@ -32,6 +32,7 @@ MAX_FAILED_LOGINS: Final = 5
 LOCKOUT: Final = dt.timedelta(minutes=15)
 USER_SESSION_TTL: Final = dt.timedelta(hours=12)
 RECIPIENT_SESSION_TTL: Final = dt.timedelta(hours=4)
+ORGANIZATION_SESSION_TTL: Final = dt.timedelta(hours=4)
 API_TOKEN_PREFIX: Final = "hwt_"  # noqa: S105 (a visible prefix, not a secret)
 LOCALES: Final = ("zh", "en")
 
@@ -147,6 +148,7 @@ def _new_session(
     ttl: dt.timedelta,
     user_id: int | None = None,
     recipient_id: int | None = None,
+    organization_id: int | None = None,
     locale: str | None = None,
 ) -> SessionInfo:
     secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -157,6 +159,7 @@ def _new_session(
             kind=kind,
             user_id=user_id,
             recipient_id=recipient_id,
+            organization_id=organization_id,
             csrf_token=csrf,
             locale=locale,
             expires_at=expires,
@@ -241,6 +244,16 @@ def recipient_principal(recipient: Recipient) -> Principal:
     )
 
 
+def recipient_token_principal(db: Database, token: str) -> Principal:
+    """The recipient an access token belongs to, as a principal (API calls with the token).
+
+    Unknown and expired tokens are refused. A closed notice's token still identifies its
+    recipient, so that it can read its receipts; the services refuse filing on a closed notice.
+    """
+    with db.read() as session:
+        return recipient_principal(recipient_for_token(session, token, allow_closed=True))
+
+
 def enter_with_token(db: Database, token: str, *, locale: str | None = None) -> SessionInfo:
     """Open a session bound to one facility of one notice from its access token."""
     with db.transaction() as session:
@@ -267,6 +280,7 @@ def resolve_session(
             .options(
                 joinedload(WebSession.user),
                 joinedload(WebSession.recipient).joinedload(Recipient.facility),
+                joinedload(WebSession.organization),
             )
         ).scalar_one_or_none()
         if row is None or row.expires_at <= moment:
@@ -275,6 +289,9 @@ def resolve_session(
             if row.user is None or not row.user.active:
                 return None
             principal = user_principal(row.user)
+        elif row.kind is SessionKind.ORGANIZATION:
+            assert row.organization is not None
+            principal = organization_principal(session, row.organization)
         else:
             assert row.recipient is not None
             principal = recipient_principal(row.recipient)
@@ -374,24 +391,60 @@ def list_api_tokens(db: Database) -> list[dict[str, Any]]:
         return [_token_summary(t) for t in tokens]
 
 
+def organization_principal(session: Session, organization: Organization) -> Principal:
+    """An organization acting for every one of its facilities (read at the time of asking)."""
+    facility_ids = frozenset(
+        session.execute(
+            select(Facility.id).where(Facility.organization_id == organization.id)
+        ).scalars()
+    )
+    return Principal(
+        "organization",
+        f"org:{organization.uscc}",
+        organization_id=organization.id,
+        facility_ids=facility_ids,
+    )
+
+
+def _live_api_token(session: Session, secret: str) -> ApiToken:
+    token = session.execute(
+        select(ApiToken)
+        .where(ApiToken.token_sha256 == sha256_hex(secret.strip()))
+        .options(joinedload(ApiToken.organization))
+    ).scalar_one_or_none()
+    if token is None or token.revoked_at is not None:
+        raise PermissionDeniedError("the API token is not valid", field="token")
+    return token
+
+
 def api_token_principal(db: Database, secret: str) -> Principal:
     """The organization an API token acts for, with its facilities; refuses revoked ones."""
     with db.read() as session:
-        token = session.execute(
-            select(ApiToken)
-            .where(ApiToken.token_sha256 == sha256_hex(secret.strip()))
-            .options(joinedload(ApiToken.organization))
-        ).scalar_one_or_none()
-        if token is None or token.revoked_at is not None:
-            raise PermissionDeniedError("the API token is not valid")
-        facility_ids = frozenset(
-            session.execute(
-                select(Facility.id).where(Facility.organization_id == token.organization_id)
-            ).scalars()
-        )
-        return Principal(
-            "organization",
-            f"org:{token.organization.uscc}",
+        token = _live_api_token(session, secret)
+        return organization_principal(session, token.organization)
+
+
+def enter_with_api_token(db: Database, secret: str, *, locale: str | None = None) -> SessionInfo:
+    """Open a browser session for an organization from one of its API tokens (bulk upload).
+
+    The session acts for every facility of the organization, like the token; revoking the
+    token does not end sessions already open (they expire after four hours).
+    """
+    with db.transaction() as session:
+        token = _live_api_token(session, secret)
+        info = _new_session(
+            session,
+            organization_principal(session, token.organization),
+            kind=SessionKind.ORGANIZATION,
+            ttl=ORGANIZATION_SESSION_TTL,
             organization_id=token.organization_id,
-            facility_ids=facility_ids,
+            locale=locale,
         )
+        audit.record(
+            session,
+            actor=f"org:{token.organization.uscc}",
+            action="api_token.session",
+            object_type="api_token",
+            object_id=token.id,
+        )
+        return info

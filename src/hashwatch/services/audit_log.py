@@ -18,15 +18,25 @@ def verify_audit(db: Database) -> ChainReport:
 
 
 def list_audit(
-    db: Database, *, limit: int = 50, object_type: str | None = None, object_id: str | None = None
+    db: Database,
+    *,
+    limit: int = 50,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The newest audit rows first, optionally for one object."""
+    """The newest audit rows first, optionally for one object, actor or action."""
     with db.read() as session:
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
         if object_type:
             stmt = stmt.where(AuditEntry.object_type == object_type)
         if object_id:
             stmt = stmt.where(AuditEntry.object_id == object_id)
+        if actor:
+            stmt = stmt.where(AuditEntry.actor == actor)
+        if action:
+            stmt = stmt.where(AuditEntry.action == action)
         return [
             {
                 "id": e.id,

@@ -1,14 +1,33 @@
-"""Request dependencies: the database, the caller (principal) and its permissions."""
+"""Request dependencies: the database, the caller (principal) and its permissions.
+
+A request is authenticated by, in this order:
+
+* ``Authorization: Bearer hwt_...``: an organization's API token (all its facilities);
+* ``Authorization: Bearer <other>``: a recipient's notice access token (one facility of one
+  notice; expired tokens are refused, a closed notice's token may still read receipts);
+* the ``hashwatch_session`` cookie: a regulator user, a recipient who came through its
+  notice link, or an organization signed in with its API token.
+
+Unsafe methods authenticated by the cookie must carry the session's CSRF token
+(:mod:`hashwatch.web.csrf`); Bearer requests are exempt.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from hashwatch.accounts.principal import Principal
 from hashwatch.errors import PermissionDeniedError
-from hashwatch.services.accounts import SessionInfo, api_token_principal, resolve_session
+from hashwatch.services.accounts import (
+    API_TOKEN_PREFIX,
+    SessionInfo,
+    api_token_principal,
+    recipient_token_principal,
+    resolve_session,
+)
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 
@@ -40,17 +59,59 @@ def current_session(request: Request, db: DbDep) -> SessionInfo | None:
 SessionDep = Annotated[SessionInfo | None, Depends(current_session)]
 
 
-def current_principal(request: Request, db: DbDep, session: SessionDep) -> Principal:
-    """The caller: an API token (``Authorization: Bearer``) or a browser session."""
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, and the browser session when the cookie authenticated the request."""
+
+    principal: Principal
+    session: SessionInfo | None
+
+
+def bearer_credentials(request: Request) -> str | None:
+    """The credentials of ``Authorization: Bearer ...``; 401 for another scheme."""
     header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, credentials = header.partition(" ")
-        if scheme.lower() != "bearer" or not credentials.strip():
-            raise PermissionDeniedError("use Authorization: Bearer <API token>")
-        return api_token_principal(db, credentials)
+    if not header:
+        return None
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise _unauthenticated("use Authorization: Bearer <API token or notice access token>")
+    return credentials.strip()
+
+
+def _unauthenticated(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def authenticate(request: Request, db: DbDep) -> Caller:
+    """The caller of a request (see the module docstring); 401 when there is none."""
+    credentials = bearer_credentials(request)
+    if credentials is not None:
+        if credentials.startswith(API_TOKEN_PREFIX):
+            return Caller(api_token_principal(db, credentials), None)
+        return Caller(recipient_token_principal(db, credentials), None)
+    session = current_session(request, db)
     if session is None:
-        raise PermissionDeniedError("sign in, open your notice link, or send an API token")
-    return session.principal
+        raise _unauthenticated("sign in, open your notice link, or send a Bearer token")
+    return Caller(session.principal, session)
+
+
+async def checked_caller(
+    request: Request, caller: Annotated[Caller, Depends(authenticate)]
+) -> Caller:
+    """The caller, after the CSRF check of unsafe requests made with the session cookie."""
+    from hashwatch.web.csrf import require_csrf
+
+    if caller.session is not None:
+        await require_csrf(request, caller.session)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(checked_caller)]
+
+
+def current_principal(caller: CallerDep) -> Principal:
+    """The caller's principal (authenticated, CSRF-checked)."""
+    return caller.principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
@@ -64,3 +125,16 @@ def regulator(principal: PrincipalDep) -> Principal:
 
 
 RegulatorDep = Annotated[Principal, Depends(regulator)]
+
+
+def reporting_entity(principal: PrincipalDep) -> Principal:
+    """Only reporting entities (a recipient, or an organization) pass: they file reports."""
+    if principal.is_regulator:
+        raise PermissionDeniedError(
+            "reports are filed by the reporting entity (its notice link or API token), "
+            "not by the regulator's staff"
+        )
+    return principal
+
+
+EntityDep = Annotated[Principal, Depends(reporting_entity)]

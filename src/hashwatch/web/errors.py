@@ -66,11 +66,14 @@ async def hashwatch_error(request: Request, exc: Exception) -> Response:
     return page or JSONResponse(error_body(exc), status_code=status_for(exc))
 
 
+_LOCATIONS = frozenset({"body", "query", "header", "path", "cookie"})
+
+
 async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {
-            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query")),
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in _LOCATIONS),
             "message": e.get("msg", ""),
             "type": e.get("type", ""),
         }

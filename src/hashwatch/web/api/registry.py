@@ -1,0 +1,115 @@
+"""The registry of facilities: list and search, look up, import, export, template."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import FileResponse
+
+from hashwatch.reporting.districts import configured_districts
+from hashwatch.services import registry, views
+from hashwatch.web.api.files import download, file_responses, save_upload, scratch_dir
+from hashwatch.web.api.models import ChangeCountsOut, FacilityOut, ImportOut
+from hashwatch.web.api.routing import COMMON, PLAIN_TEXT, ApiRoute, CodePath
+from hashwatch.web.deps import DbDep, RegulatorDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["registry"], route_class=ApiRoute, responses=COMMON)
+
+FILE_TYPES = ("csv", "xlsx")
+
+
+class SheetFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+FormatQuery = Annotated[SheetFormat, Query(alias="format", description="csv or xlsx.")]
+
+
+@router.get("/facilities", summary="List and search facilities", response_model=list[FacilityOut])
+def list_facilities(
+    *,
+    _: RegulatorDep,
+    db: DbDep,
+    settings: SettingsDep,
+    q: Annotated[str | None, Query(max_length=200, pattern=PLAIN_TEXT)] = None,
+    district: Annotated[str | None, Query(max_length=64, pattern=PLAIN_TEXT)] = None,
+    organization_uscc: Annotated[str | None, Query(max_length=18, pattern=PLAIN_TEXT)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> list[FacilityOut]:
+    """Facilities by code, filtered by district, organization and text (regulator only)."""
+    rows = views.search_facilities(
+        db, settings, q=q, district=district, organization_uscc=organization_uscc, limit=limit
+    )
+    return [FacilityOut(**r) for r in rows]
+
+
+@router.get("/facilities/{code}", summary="One facility", response_model=FacilityOut)
+def get_facility(code: CodePath, _: RegulatorDep, db: DbDep, settings: SettingsDep) -> FacilityOut:
+    """A facility with its organization, meters and IP ranges (regulator only)."""
+    found = registry.get_facility(db, code, districts=configured_districts(settings.district_file))
+    return FacilityOut(**found)
+
+
+@router.post("/registry/imports", summary="Import a registry file", response_model=ImportOut)
+async def import_registry(
+    principal: RegulatorDep,
+    db: DbDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="The registry as .csv or .xlsx.")],
+    dry_run: Annotated[bool, Query(description="Check everything, write nothing.")] = False,
+) -> ImportOut:
+    """Import a CSV or XLSX registry file: every row or none. Bad rows give 422 whose
+    ``problems`` list each row error (row number, column, message)."""
+    directory = scratch_dir()
+    try:
+        path = await save_upload(file, directory, FILE_TYPES)
+        result = registry.import_registry(
+            db,
+            path,
+            actor=principal.name,
+            dry_run=dry_run,
+            districts=configured_districts(settings.district_file),
+        )
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return ImportOut(
+        file=path.name,
+        rows=result.rows,
+        organizations=ChangeCountsOut.model_validate(asdict(result.organizations)),
+        facilities=ChangeCountsOut.model_validate(asdict(result.facilities)),
+        notes=list(result.notes),
+        dry_run=result.dry_run,
+    )
+
+
+@router.get(
+    "/registry/export",
+    summary="Export the registry",
+    response_class=FileResponse,
+    responses=file_responses(*FILE_TYPES),
+)
+def export_registry(_: RegulatorDep, db: DbDep, fmt: FormatQuery = SheetFormat.CSV) -> FileResponse:
+    """The whole registry as a file that the import reads back (regulator only)."""
+    return download(f"registry.{fmt.value}", lambda path: registry.export_registry(db, path))
+
+
+@router.get(
+    "/registry/template",
+    summary="The registry template",
+    response_class=FileResponse,
+    responses=file_responses(*FILE_TYPES),
+)
+def registry_template(
+    _: RegulatorDep, settings: SettingsDep, fmt: FormatQuery = SheetFormat.XLSX
+) -> FileResponse:
+    """The fill-in template: header, an example row, districts and help (regulator only)."""
+    districts = configured_districts(settings.district_file)
+    return download(
+        f"registry-template.{fmt.value}",
+        lambda path: registry.registry_template(path, districts=districts),
+    )
