@@ -17,7 +17,9 @@ SECURITY_HEADERS: Final = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
+    # not no-referrer: under it browsers send "Origin: null" on same-origin form posts,
+    # which the same-origin check of the sign-in form must refuse (tests/e2e found it)
+    "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
