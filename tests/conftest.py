@@ -64,8 +64,10 @@ def _truncate_all(db: Database) -> None:
     tables = ", ".join(f'"{t.name}"' for t in METADATA.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(text("INSERT INTO audit_head (id, last_id, last_sha256) VALUES (1, 0, :h)"),
-                     {"h": "0" * 64})
+        conn.execute(
+            text("INSERT INTO audit_head (id, last_id, last_sha256) VALUES (1, 0, :h)"),
+            {"h": "0" * 64},
+        )
 
 
 @pytest.fixture(params=BACKENDS)

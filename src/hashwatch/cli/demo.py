@@ -1,16 +1,32 @@
-"""``hashwatch demo``: build the synthetic demo city and say how to explore it."""
+"""``hashwatch demo``: build the synthetic demo city, then serve it with a regulator login."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Annotated, Final
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from hashwatch.accounts.models import Role
 from hashwatch.cli.common import console, open_database, settings
-from hashwatch.demo.city import DemoSummary, build_demo_city, reset_demo_data
+from hashwatch.demo.city import DemoSummary, build_demo_city, reset_demo_data, tokens_from_messages
 from hashwatch.demo.facilities import DEFAULT_FACILITIES, MIN_FACILITIES
+from hashwatch.errors import ConfigurationError
+from hashwatch.services.accounts import add_user
+from hashwatch.services.status import notice_status
+from hashwatch.settings import Settings
+from hashwatch.store.engine import Database
+
+DEMO_HOST: Final = "127.0.0.1"
+DEMO_ADMIN: Final = "demo-admin"
+#: One reporter link for each of these statuses, when the city has one.
+LINK_STATUSES: Final = ("overdue", "returned", "submitted", "accepted")
+_PASSWORD_ALPHABET: Final = string.ascii_letters + string.digits
+_PASSWORD_CHARS: Final = 16
 
 
 def demo(
@@ -25,16 +41,21 @@ def demo(
     facilities: Annotated[
         int, typer.Option(min=MIN_FACILITIES, max=60_000, hidden=True, help="Number of facilities.")
     ] = DEFAULT_FACILITIES,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="TCP port to serve on (on 127.0.0.1).")
+    ] = 8000,
 ) -> None:
     """Build a synthetic Beijing: ~300 data centers, the April 2021 notice and its reports.
 
     Runs the real import, notice, submission and review services on the configured
-    database (by default SQLite in HASHWATCH_DATA_DIR), which must be empty.
+    database (by default SQLite in HASHWATCH_DATA_DIR), which must be empty, and adds a
+    regulator admin with a random password, printed once. Then serves the web app on
+    127.0.0.1 until Ctrl-C, printing the URL, the login and a few reporter links
+    (--no-serve: build and print only). Refused when HASHWATCH_ENVIRONMENT=production.
 
     Example: HASHWATCH_DATA_DIR=./demo-city hashwatch demo --seed 7 --no-serve
     """
-    del serve  # nothing to serve yet: building the city and printing it is all there is
-    cfg = settings()
+    cfg = demo_settings(settings(), port)
     if reset:
         for path in reset_demo_data(cfg):
             console.print(f"deleted {escape(str(path))}")
@@ -48,9 +69,103 @@ def demo(
             facilities=facilities,
             progress=lambda message: console.print(f"[dim]{escape(message)}[/]"),
         )
+        login = create_demo_admin(db)
+        links = reporter_links(db, summary, cfg.public_url)
     finally:
         db.dispose()
     print_summary(summary)
+    print_access(cfg.public_url, login, links, serving=serve, port=port)
+    if serve:
+        serve_demo(cfg, port)
+
+
+def demo_settings(cfg: Settings, port: int) -> Settings:
+    """The demo's settings: refused in production; notice links point at the served port.
+
+    An explicit HASHWATCH_PUBLIC_URL is kept (a proxy in front, say).
+    """
+    if cfg.environment == "production":
+        raise ConfigurationError(
+            "hashwatch demo creates synthetic data and a regulator login with a printed "
+            "password: it is refused with HASHWATCH_ENVIRONMENT=production"
+        )
+    if "public_url" in cfg.model_fields_set:
+        return cfg
+    return cfg.model_copy(update={"public_url": f"http://{DEMO_HOST}:{port}"})
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class ReporterLink:
+    facility_code: str
+    status: str
+    url: str
+
+
+def create_demo_admin(db: Database) -> DemoLogin:
+    """A regulator admin with a fresh random password (the caller prints it, once)."""
+    password = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(_PASSWORD_CHARS))
+    add_user(
+        db,
+        DEMO_ADMIN,
+        password,
+        role=Role.ADMIN,
+        actor="demo",
+        display_name="Demo administrator",
+    )
+    return DemoLogin(DEMO_ADMIN, password)
+
+
+def reporter_links(db: Database, summary: DemoSummary, public_url: str) -> list[ReporterLink]:
+    """A notice link (``{public_url}/r/{token}``) for one recipient of each of LINK_STATUSES."""
+    tokens = tokens_from_messages((summary.outbox_dir / summary.notice_ref).glob("*/*.eml"))
+    rows = notice_status(db, summary.notice_ref).rows
+    links = []
+    for status in LINK_STATUSES:
+        row = next((r for r in rows if r["status"] == status), None)
+        if row is not None and row["facility_code"] in tokens:
+            code = str(row["facility_code"])
+            url = f"{public_url.rstrip('/')}/r/{tokens[code]}"
+            links.append(ReporterLink(code, status, url))
+    return links
+
+
+def print_access(
+    public_url: str, login: DemoLogin, links: list[ReporterLink], *, serving: bool, port: int
+) -> None:
+    """Where to go and who to be: the URL, the regulator login, reporter links."""
+    base = public_url.rstrip("/") + "/"
+    console.print("[bold]the web app[/]")
+    console.print(f"  URL               {escape(base)}")
+    console.print(
+        f"  regulator login   user [bold]{login.username}[/], "
+        f"password [bold]{escape(login.password)}[/] (shown only now; change it with "
+        f"`hashwatch user passwd {login.username}`)"
+    )
+    for link in links:
+        console.print(f"  reporter ({link.status}) {link.facility_code}: {escape(link.url)}")
+    if serving:
+        console.print(f"serving on http://{DEMO_HOST}:{port}/ (Ctrl-C to stop)")
+    else:
+        console.print(f"  serve it later with: hashwatch serve --port {port}")
+
+
+def serve_demo(cfg: Settings, port: int) -> None:
+    """The web app over the demo database on 127.0.0.1 until Ctrl-C."""
+    import uvicorn
+
+    from hashwatch.web.app import create_app
+
+    db = open_database()
+    try:
+        uvicorn.run(create_app(cfg, db), host=DEMO_HOST, port=port, log_level="info")
+    finally:
+        db.dispose()
 
 
 def _kinds(summary: DemoSummary) -> str:

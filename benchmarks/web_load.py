@@ -1,0 +1,330 @@
+"""Web load: many reporters filing at once through the JSON API, on SQLite or PostgreSQL.
+
+A registry of ``--reporters`` data centers is imported, one notice issued to all of them, and
+``hashwatch serve`` started in a subprocess on a free loopback port. Then every reporter
+files its report at the same moment with ``httpx.AsyncClient``::
+
+    POST /api/v1/notices/{ref}/facilities/{code}/submissions
+    Authorization: Bearer <the recipient's access token>
+    Idempotency-Key: load-<code>
+
+A reporter retries with the same key after a timeout, a transport error or a 5xx/429 answer
+(``--retries``, with backoff). ``--cut-share`` of the reporters give up on their first
+attempt after ``--cut-after-ms`` whatever the server does (a client that loses its
+connection), so the server sees retries of reports it may already have stored. At the end
+the database is read directly: every reporter must have exactly one version (zero lost, zero
+duplicated), and every answer must be 201 (stored) or 200 (a replay of the key).
+
+Usage::
+
+    python benchmarks/web_load.py --reporters 500
+    python benchmarks/web_load.py --reporters 500 \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test --json pg.json
+
+With a PostgreSQL URL a scratch database (``hashwatch_load``) is created on that server and
+dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from reporting_throughput import mixed_reports
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from hashwatch.demo.city import demo_notice, tokens_from_messages
+from hashwatch.demo.facilities import generate_registry
+from hashwatch.io.registry_files import write_registry_csv
+from hashwatch.reporting.models import Facility, Notice, Recipient, Submission
+from hashwatch.services.notices import add_recipients, create_notice, issue_notice
+from hashwatch.services.registry import import_registry
+from hashwatch.settings import Settings
+from hashwatch.store.engine import Database
+
+SCRATCH_DATABASE = "hashwatch_load"
+ACTOR = "bench:web-load"
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+
+
+@contextmanager
+def scratch_database(url: str | None, workdir: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file in ``workdir`` or a scratch PostgreSQL one."""
+    if url is None or make_url(url).get_backend_name() == "sqlite":
+        yield f"sqlite:///{workdir / 'load.sqlite3'}"
+        return
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
+    with admin.connect() as conn:
+        conn.execute(drop)
+        conn.execute(text(f'CREATE DATABASE "{SCRATCH_DATABASE}"'))
+    try:
+        yield make_url(url).set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(drop)
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    """``hashwatch serve`` in a subprocess until the block ends; yields its base URL."""
+    base = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hashwatch", "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out.flush()
+                    raise RuntimeError(f"the server did not start:\n{log.read_text()[-2000:]}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+@dataclass
+class Tally:
+    """What the reporters saw."""
+
+    latencies_s: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    cut: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+async def file_one(
+    client: httpx.AsyncClient,
+    url: str,
+    job: tuple[str, str, dict[str, Any]],
+    tally: Tally,
+    *,
+    retries: int,
+    cut_after_s: float | None,
+    start: asyncio.Event,
+) -> None:
+    """One reporter: file, retrying with the same Idempotency-Key until an answer is final."""
+    code, token, report = job
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"load-{code}"}
+    await start.wait()
+    for attempt in range(retries + 1):
+        if attempt:
+            tally.retries += 1
+            await asyncio.sleep(min(2.0, 0.05 * 2**attempt) * random.random())
+        timeout = cut_after_s if (attempt == 0 and cut_after_s is not None) else 60.0
+        began = time.perf_counter()
+        try:
+            response = await client.post(url, json=report, headers=headers, timeout=timeout)
+        except httpx.TimeoutException:
+            tally.statuses["timeout"] += 1
+            if attempt == 0 and cut_after_s is not None:
+                tally.cut += 1
+            continue
+        except httpx.TransportError as exc:
+            tally.statuses[type(exc).__name__] += 1
+            continue
+        tally.latencies_s.append(time.perf_counter() - began)
+        tally.statuses[str(response.status_code)] += 1
+        if response.status_code in (200, 201):
+            return
+        if response.status_code not in RETRYABLE:
+            tally.failed.append(f"{code}: {response.status_code} {response.text[:200]}")
+            return
+    tally.failed.append(f"{code}: no final answer after {retries + 1} attempts")
+
+
+async def load(
+    base: str,
+    ref: str,
+    jobs: list[tuple[str, str, dict[str, Any]]],
+    *,
+    retries: int,
+    cut_share: float,
+    cut_after_ms: float,
+    seed: int,
+) -> tuple[Tally, float]:
+    """All reporters at once; returns the tally and the wall-clock seconds."""
+    tally = Tally()
+    rng = random.Random(seed)
+    cut = set(rng.sample(range(len(jobs)), round(len(jobs) * cut_share)))
+    limits = httpx.Limits(max_connections=len(jobs), max_keepalive_connections=len(jobs))
+    start = asyncio.Event()
+    async with httpx.AsyncClient(limits=limits) as client:
+        tasks = [
+            asyncio.create_task(
+                file_one(
+                    client,
+                    f"{base}/api/v1/notices/{ref}/facilities/{job[0]}/submissions",
+                    job,
+                    tally,
+                    retries=retries,
+                    cut_after_s=cut_after_ms / 1000 if index in cut else None,
+                    start=start,
+                )
+            )
+            for index, job in enumerate(jobs)
+        ]
+        await asyncio.sleep(0)
+        began = time.perf_counter()
+        start.set()
+        await asyncio.gather(*tasks)
+        return tally, time.perf_counter() - began
+
+
+def stored_versions(db: Database, ref: str) -> dict[str, int]:
+    """Facility code -> number of stored versions, for every recipient of the notice."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Facility.code, func.count(Submission.id))
+            .select_from(Recipient)
+            .join(Notice, Notice.id == Recipient.notice_id)
+            .join(Facility, Facility.id == Recipient.facility_id)
+            .outerjoin(Submission, Submission.recipient_id == Recipient.id)
+            .where(Notice.ref == ref)
+            .group_by(Facility.code)
+        ).all()
+    return {str(code): int(n) for code, n in rows}
+
+
+def quantile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    with (
+        tempfile.TemporaryDirectory(prefix="hashwatch-load-") as tmp,
+        scratch_database(args.database_url, Path(tmp)) as url,
+    ):
+        workdir = Path(tmp)
+        settings = Settings(data_dir=workdir / "data", database_url=url, smtp_host=None)
+        db = Database(url)
+        db.migrate()
+        rng = random.Random(args.seed)
+        registry = generate_registry(rng, args.reporters)
+        csv_path = workdir / "registry.csv"
+        write_registry_csv(csv_path, [f.registry_row() for f in registry.facilities])
+        import_registry(db, csv_path, actor=ACTOR)
+        ref = demo_notice().ref
+        create_notice(db, demo_notice(), actor=ACTOR)
+        add_recipients(db, ref, actor=ACTOR, settings=settings, all_facilities=True)
+        issued = issue_notice(db, ref, actor=ACTOR, settings=settings)
+        tokens = tokens_from_messages(issued.delivery.outbox_files)
+        facilities = sorted(registry.facilities, key=lambda f: f.code)
+        batch = mixed_reports(rng, facilities, args.reporters)
+        jobs = [(code, tokens[code], report) for code, report, _received in batch]
+
+        env = {
+            **os.environ,
+            "HASHWATCH_DATA_DIR": str(settings.data_dir),
+            "HASHWATCH_DATABASE_URL": url,
+            "HASHWATCH_ENVIRONMENT": "development",
+        }
+        with server(env, free_port(), workdir / "server.log") as base:
+            tally, seconds = asyncio.run(
+                load(
+                    base,
+                    ref,
+                    jobs,
+                    retries=args.retries,
+                    cut_share=args.cut_share,
+                    cut_after_ms=args.cut_after_ms,
+                    seed=args.seed,
+                )
+            )
+        versions = stored_versions(db, ref)
+        db.dispose()
+    stored = sum(versions.values())
+    lost = sum(1 for n in versions.values() if n == 0)
+    duplicated = sum(n - 1 for n in versions.values() if n > 1)
+    answered = tally.statuses["201"] + tally.statuses["200"]
+    return {
+        "backend": make_url(url).get_backend_name(),
+        "reporters": len(jobs),
+        "seconds": round(seconds, 2),
+        "throughput_reports_per_s": round(len(jobs) / seconds, 1),
+        "latency_ms": {
+            "p50": round(quantile(tally.latencies_s, 0.50) * 1000, 1),
+            "p99": round(quantile(tally.latencies_s, 0.99) * 1000, 1),
+            "max": round(max(tally.latencies_s, default=float("nan")) * 1000, 1),
+        },
+        "answers": dict(sorted(tally.statuses.items())),
+        "retries": tally.retries,
+        "cut_first_attempts": tally.cut,
+        "reporters_answered_201_or_200": answered,
+        "stored_versions": stored,
+        "lost": lost,
+        "duplicated": duplicated,
+        "failed": tally.failed[:10],
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "command": " ".join(["python", "benchmarks/web_load.py", *sys.argv[1:]]),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reporters", type=int, default=500, help="concurrent reporters")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL server URL")
+    parser.add_argument("--retries", type=int, default=8, help="retries per reporter")
+    parser.add_argument(
+        "--cut-share", type=float, default=0.1, help="share of first attempts cut short"
+    )
+    parser.add_argument(
+        "--cut-after-ms", type=float, default=50.0, help="client timeout of a cut attempt [ms]"
+    )
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    result = run(args)
+    text_out = json.dumps(result, indent=2, ensure_ascii=False)
+    if args.json:
+        args.json.write_text(text_out + "\n", encoding="utf-8")
+    print(text_out)
+    if result["lost"] or result["duplicated"] or result["failed"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
