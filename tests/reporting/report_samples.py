@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hashwatch.io.catalogue_files import builtin_catalogue
 from hashwatch.reporting.rules import RuleContext
 
 EXAMPLES = Path(__file__).parent.parent.parent / "docs" / "examples"
@@ -26,6 +27,7 @@ CONTEXT = RuleContext(
     rated_it_capacity_kw=8_000.0,
     contracted_grid_capacity_kw=10_000.0,
     received_at=dt.datetime(2021, 5, 6, 12, 0, tzinfo=CST),
+    catalogue=tuple(builtin_catalogue()),  # as the submission service gives it
 )
 
 _BASE: dict[str, Any] = {

@@ -179,6 +179,11 @@ CASES = [
         "equipment.2.rated_power_w",
     ),
     Case("submission.equipment_missing", {"equipment": []}, "equipment"),
+    Case(
+        "submission.equipment_power_off_catalogue",
+        {"equipment.0.rated_power_w": 2_300},  # 29 % below the catalogue's 3,250 W
+        "equipment.0.rated_power_w",
+    ),
     # dates
     Case(
         "submission.mining_start_after_period",

@@ -26,6 +26,7 @@ from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.report import PARSE_CODES, Report, normalised_report, parse_report
 from hashwatch.reporting.rules_amounts import RULES_AMOUNTS
 from hashwatch.reporting.rules_capacity import RULES_CAPACITY
+from hashwatch.reporting.rules_catalogue import RULES_CATALOGUE, match_equipment
 from hashwatch.reporting.rules_common import (
     Rule,
     RuleContext,
@@ -54,6 +55,7 @@ __all__ = [
 RULES: Final[tuple[Rule, ...]] = (
     *RULES_AMOUNTS,
     *RULES_CAPACITY,
+    *RULES_CATALOGUE,
     *RULES_DATES,
     *RULES_PARTIES,
 )
@@ -83,6 +85,7 @@ FINDING_CODES: Final[Mapping[str, Severity]] = MappingProxyType(
         "submission.hashrate_energy_mismatch": WARNING,
         "submission.equipment_power_implausible": WARNING,
         "submission.equipment_missing": WARNING,
+        "submission.equipment_power_off_catalogue": WARNING,
         "submission.mining_start_after_period": ERROR,
         "submission.exit_before_start": ERROR,
         "submission.no_mining_in_period": ERROR,
@@ -171,6 +174,11 @@ def validate_report(
     if report is None:
         return ValidationResult(None, None, tuple(problems), _raw_explanations(raw))
     findings = tuple(f for rule in RULES for f in rule(report, context, rule_settings))
+    normalised = normalised_report(report)
+    if context.catalogue:
+        matches = match_equipment(report, context.catalogue)
+        for line, machine in zip(normalised["equipment"], matches, strict=True):
+            line["catalogue_model"] = None if machine is None else machine.model
     return ValidationResult(
-        report, normalised_report(report), findings, MappingProxyType(dict(report.explanations))
+        report, normalised, findings, MappingProxyType(dict(report.explanations))
     )

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hashwatch.energy.catalogue import Machine
 from hashwatch.errors import InputError
 from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.report import Report
@@ -101,6 +102,13 @@ class RuleSettings(BaseModel):
         description="Above this rated power [W] a line is implausible for one mining machine "
         "(the largest ASICs in energy-model.md §9 draw ≈ 5.5–6.3 kW).",
     )
+    catalogue_power_tolerance_pct: float = Field(
+        25.0,
+        ge=0,
+        le=500,
+        description="Allowed gap between a line's rated power and the hardware catalogue's "
+        "power for the same model [%].",
+    )
     clock_skew_s: float = Field(
         300.0,
         ge=0,
@@ -139,6 +147,8 @@ class RuleContext:
     rated_it_capacity_kw: float | None = None
     contracted_grid_capacity_kw: float | None = None
     received_at: dt.datetime | None = None
+    catalogue: tuple[Machine, ...] = ()
+    """The hardware catalogue equipment lines are matched against (none: free text only)."""
 
     def __post_init__(self) -> None:
         if self.period_end < self.period_start:

@@ -17,7 +17,14 @@ from hashwatch.services.status import STATUS_COLUMNS, status_in_session
 from hashwatch.store.engine import Database
 
 COIN_COLUMNS = ("facility_code", "version", "coin", "algorithm", "hashrate_ths", "electricity_kwh")
-EQUIPMENT_COLUMNS = ("facility_code", "version", "model", "count", "rated_power_w")
+EQUIPMENT_COLUMNS = (
+    "facility_code",
+    "version",
+    "model",
+    "catalogue_model",
+    "count",
+    "rated_power_w",
+)
 FINDING_COLUMNS = ("facility_code", "version", "code", "severity", "field", "message")
 
 

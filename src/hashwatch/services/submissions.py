@@ -8,6 +8,7 @@ the one before. Submitting is idempotent per recipient: a retry carrying the sam
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hashwatch.energy.catalogue import Machine
 from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from hashwatch.io.catalogue_files import builtin_catalogue
 from hashwatch.reporting import audit
 from hashwatch.reporting.canonical import canonical_json, sha256_hex
 from hashwatch.reporting.models import (
@@ -72,7 +75,14 @@ def rule_context(recipient: Recipient, received_at: dt.datetime | None) -> RuleC
         rated_it_capacity_kw=facility.rated_it_capacity_kw,
         contracted_grid_capacity_kw=facility.contracted_grid_capacity_kw,
         received_at=received_at,
+        catalogue=hardware_catalogue(),
     )
+
+
+@functools.cache
+def hardware_catalogue() -> tuple[Machine, ...]:
+    """The shipped hardware catalogue that equipment lines are matched against (read once)."""
+    return tuple(builtin_catalogue())
 
 
 def _receipt(submission: Submission, recipient: Recipient, *, replayed: bool) -> Receipt:
