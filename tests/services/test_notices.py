@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from hashwatch.reporting.canonical import sha256_hex
 from hashwatch.reporting.models import Notice, Recipient
-from hashwatch.services import notices
+from hashwatch.services import lookup, notices
 from hashwatch.services.status import notice_status
 from hashwatch.store.engine import Database
 from tests.factories import ORG_USCC, add_facilities, draft, settings_for, tokens_from_outbox
@@ -189,7 +189,7 @@ def test_resend_replaces_the_token(db: Database, tmp_path: Path) -> None:
 def test_token_for_another_notice_is_refused(db: Database, tmp_path: Path) -> None:
     tokens = _issued(db, tmp_path)
     with db.read() as session, pytest.raises(PermissionDeniedError, match="not for notice"):
-        notices.recipient_for_token(session, tokens["DC-000"], notice_ref="OTHER")
+        lookup.recipient_for_token(session, tokens["DC-000"], notice_ref="OTHER")
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from hashwatch.accounts.principal import Principal
 from hashwatch.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from hashwatch.reporting.canonical import sha256_hex
 from hashwatch.reporting.models import AuditEntry, ReviewAction, Submission
-from hashwatch.services import notices
+from hashwatch.services import lookup, notices
 from hashwatch.services.audit_log import verify_audit
-from hashwatch.services.notices import by_principal, by_token
+from hashwatch.services.lookup import by_principal, by_token
 from hashwatch.services.review import review_submission
 from hashwatch.services.status import notice_status
 from hashwatch.services.submissions import file_report, get_receipt, save_draft, submit_report
@@ -249,7 +249,7 @@ def test_a_recipient_session_acts_for_its_own_row_only(
     db: Database, tokens: dict[str, str]
 ) -> None:
     with db.read() as session:
-        own = notices.recipient_for_token(session, tokens["DC-001"])
+        own = lookup.recipient_for_token(session, tokens["DC-001"])
         principal = Principal(
             "recipient",
             "recipient:DC-001",

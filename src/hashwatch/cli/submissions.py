@@ -25,7 +25,7 @@ from hashwatch.reporting.models import ReviewAction
 from hashwatch.services import review as review_service
 from hashwatch.services import submissions as service
 from hashwatch.services.exports import ExportFormat, export_notice
-from hashwatch.services.notices import by_token
+from hashwatch.services.lookup import by_token
 
 RefArg = Annotated[str, typer.Argument(help="The notice's reference number.")]
 FacilityArg = Annotated[str, typer.Argument(help="The facility's code.")]

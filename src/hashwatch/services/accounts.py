@@ -23,7 +23,7 @@ from hashwatch.errors import ConflictError, InputError, NotFoundError, Permissio
 from hashwatch.reporting import audit
 from hashwatch.reporting.canonical import sha256_hex
 from hashwatch.reporting.models import Facility, Organization, Recipient
-from hashwatch.services.notices import recipient_for_token
+from hashwatch.services.lookup import recipient_for_token
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 

@@ -24,11 +24,8 @@ from hashwatch.errors import NotFoundError, PermissionDeniedError
 from hashwatch.io.report_files import ReportRow, ReportRows, RowProblem
 from hashwatch.reporting.models import Notice, NoticeState, Recipient
 from hashwatch.reporting.rules import ValidationResult, validate_report
-from hashwatch.services.notices import (
-    notice_summary,
-    recipient_for_principal,
-    recipient_status,
-)
+from hashwatch.services.lookup import recipient_for_principal
+from hashwatch.services.notices import notice_summary, recipient_status
 from hashwatch.services.submissions import Receipt, file_in_session, rule_context
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow

@@ -33,7 +33,8 @@ from hashwatch.reporting.models import (
     RecipientState,
     ReviewState,
 )
-from hashwatch.services.notices import NOT_SUBMITTED, get_notice
+from hashwatch.services.lookup import get_notice
+from hashwatch.services.notices import NOT_SUBMITTED
 from hashwatch.services.status import notice_status
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database

@@ -18,12 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from hashwatch.errors import InputError, NotFoundError
 from hashwatch.reporting.models import ReviewState, Submission
-from hashwatch.services.notices import (
-    get_notice,
-    notice_summary,
-    recipient_by_code,
-    recipient_status,
-)
+from hashwatch.services.lookup import get_notice, recipient_by_code
+from hashwatch.services.notices import notice_summary, recipient_status
 from hashwatch.services.views import diff_reports
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hashwatch.io.tables import write_csv, write_json, write_xlsx
 from hashwatch.reporting.models import Recipient
-from hashwatch.services.notices import get_notice
+from hashwatch.services.lookup import get_notice
 from hashwatch.services.status import STATUS_COLUMNS, status_in_session
 from hashwatch.store.engine import Database
 

@@ -2,7 +2,7 @@
 
 A recipient session acts for exactly one recipient row; :func:`own_recipient` locates it
 for the submission services, with the same checks as
-:func:`~hashwatch.services.notices.recipient_for_principal`.
+:func:`~hashwatch.services.lookup.recipient_for_principal`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,8 @@ from sqlalchemy.orm import Session
 from hashwatch.accounts.principal import Principal
 from hashwatch.errors import PermissionDeniedError
 from hashwatch.reporting.models import Facility, Notice, Recipient
-from hashwatch.services.notices import (
-    RecipientLocator,
-    notice_summary,
-    recipient_for_principal,
-    recipient_status,
-)
+from hashwatch.services.lookup import RecipientLocator, recipient_for_principal
+from hashwatch.services.notices import notice_summary, recipient_status
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 

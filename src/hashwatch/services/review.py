@@ -20,7 +20,7 @@ from hashwatch.reporting.models import (
     ReviewState,
     Submission,
 )
-from hashwatch.services.notices import get_notice, recipient_by_code
+from hashwatch.services.lookup import get_notice, recipient_by_code
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 

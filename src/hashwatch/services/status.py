@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hashwatch.reporting.models import Facility, Recipient, ReviewState
-from hashwatch.services.notices import get_notice, notice_summary, recipient_status
+from hashwatch.services.lookup import get_notice
+from hashwatch.services.notices import notice_summary, recipient_status
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 

@@ -31,7 +31,8 @@ from hashwatch.reporting.models import (
     Submission,
 )
 from hashwatch.reporting.rules import RuleContext, ValidationResult, validate_report
-from hashwatch.services.notices import RecipientLocator, by_token, notice_rule_settings
+from hashwatch.services.lookup import RecipientLocator, by_token
+from hashwatch.services.notices import notice_rule_settings
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 
@@ -173,8 +174,8 @@ def file_report(
 ) -> Receipt:
     """File a report for the caller's facility; a new version if one exists already.
 
-    ``who`` locates the recipient: :func:`~hashwatch.services.notices.by_token` for an
-    access token, :func:`~hashwatch.services.notices.by_principal` for a session or an
+    ``who`` locates the recipient: :func:`~hashwatch.services.lookup.by_token` for an
+    access token, :func:`~hashwatch.services.lookup.by_principal` for a session or an
     organization's API token.
     """
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_CHARS):

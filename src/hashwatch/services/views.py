@@ -1,8 +1,8 @@
 """Read-side views the API and the pages both show: who may act for what, versions, diffs.
 
-Nothing here writes. Functions that take a :class:`~hashwatch.services.notices.RecipientLocator`
+Nothing here writes. Functions that take a :class:`~hashwatch.services.lookup.RecipientLocator`
 see only what the caller may see: a locator built by
-:func:`~hashwatch.services.notices.by_principal` reports another entity's facility as not
+:func:`~hashwatch.services.lookup.by_principal` reports another entity's facility as not
 found.
 """
 
@@ -19,12 +19,8 @@ from hashwatch.accounts.principal import Principal
 from hashwatch.errors import InputError, NotFoundError
 from hashwatch.reporting.districts import configured_districts
 from hashwatch.reporting.models import Facility, Notice, Recipient, Submission
-from hashwatch.services.notices import (
-    RecipientLocator,
-    get_notice,
-    notice_summary,
-    recipient_status,
-)
+from hashwatch.services.lookup import RecipientLocator, get_notice
+from hashwatch.services.notices import notice_summary, recipient_status
 from hashwatch.services.registry import list_facilities
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database

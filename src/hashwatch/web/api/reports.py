@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from hashwatch.services import submissions, views
-from hashwatch.services.notices import by_principal
+from hashwatch.services.lookup import by_principal
 from hashwatch.web.api.models import FindingsOut, ReceiptOut, VersionDetail, VersionOut
 from hashwatch.web.api.routing import COMMON, PLAIN_TEXT, ApiRoute, CodePath, RefPath
 from hashwatch.web.deps import DbDep, EntityDep, PrincipalDep

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from hashwatch.reporting.models import ReviewAction
 from hashwatch.services import views
-from hashwatch.services.notices import by_principal
+from hashwatch.services.lookup import by_principal
 from hashwatch.services.review import review_submission
 from hashwatch.web.api.models import DiffOut, ReviewIn, ReviewOut
 from hashwatch.web.api.routing import COMMON, ApiRoute, CodePath, RefPath
