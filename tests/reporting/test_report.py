@@ -11,15 +11,14 @@ from jsonschema import Draft202012Validator, FormatChecker
 from hashwatch.reporting.canonical import canonical_json
 from hashwatch.reporting.findings import Severity
 from hashwatch.reporting.report import (
-    PARSE_CODES,
     REPORT_SCHEMA_VERSION,
     Algorithm,
     Report,
     derived_mining_share_pct,
     normalised_report,
-    parse_report,
     report_json_schema,
 )
+from hashwatch.reporting.report_parsing import PARSE_CODES, parse_report
 from tests.reporting.report_samples import base_report, example, nil_report
 
 

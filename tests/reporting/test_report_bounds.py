@@ -16,9 +16,9 @@ from hashwatch.reporting.report import (
     MAX_POWER_W,
     derived_mining_share_pct,
     normalised_report,
-    parse_report,
     report_json_schema,
 )
+from hashwatch.reporting.report_parsing import parse_report
 from tests.reporting.report_samples import base_report
 
 

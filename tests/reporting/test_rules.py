@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from hashwatch.errors import InputError
 from hashwatch.reporting.canonical import canonical_json
 from hashwatch.reporting.findings import Severity
-from hashwatch.reporting.report import Report, parse_report
+from hashwatch.reporting.report import Report
+from hashwatch.reporting.report_parsing import parse_report
 from hashwatch.reporting.rules import (
     FINDING_CODES,
     RULES,

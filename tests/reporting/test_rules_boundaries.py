@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from hashwatch.reporting import findings
 from hashwatch.reporting.canonical import canonical_json
 from hashwatch.reporting.findings import Finding, Severity
-from hashwatch.reporting.report import Report, parse_report
+from hashwatch.reporting.report import Report
+from hashwatch.reporting.report_parsing import parse_report
 from hashwatch.reporting.rules import FINDING_CODES, RuleContext, RuleSettings, validate_report
 from hashwatch.reporting.rules_amounts import (
     coin_sum_mismatch,

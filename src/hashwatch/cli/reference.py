@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-from hashwatch.reporting.report import PARSE_CODES
+from hashwatch.reporting.report_parsing import PARSE_CODES
 from hashwatch.reporting.rules import FINDING_CODES, RULES, RuleSettings
 
 

@@ -25,11 +25,9 @@ surrogates: ``submission.invalid_value``. The JSON Schema publishes the same bou
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import math
 import re
-import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import StrEnum
@@ -43,13 +41,11 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
-    ValidationError,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
 from hashwatch.reporting.canonical import canonical_json
-from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.units import (
     Dimension,
     QuantityError,
@@ -137,6 +133,18 @@ PLAIN_TEXT_SCHEMA_PATTERN: Final = "^[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\u
 YEAR_SCHEMA_PATTERN: Final = r"^\s*(?:19\d{2}|2[01]\d{2}|2200)-"
 
 
+def short_repr(value: Any) -> str:
+    """``repr(value)`` cut to 80 characters, safe for huge integers (for messages)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        text = format(Decimal(value), ".6e")  # repr of a huge int may be refused
+    else:
+        try:
+            text = repr(value)
+        except ValueError:  # holds an integer too long to print
+            text = f"<{type(value).__name__} holding a huge integer>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _custom_error(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{message}", {"message": message})
 
@@ -154,7 +162,8 @@ def _quantity(
         if maximum is not None and number > maximum:
             raise _custom_error(
                 QuantityErrorKind.TOO_LARGE.value,
-                f"{_short(value)} is above the largest accepted value, {maximum:g} {target_unit}",
+                f"{short_repr(value)} is above the largest accepted value, "
+                f"{maximum:g} {target_unit}",
             )
         return number + 0.0  # -0.0 becomes 0.0
 
@@ -491,121 +500,3 @@ def normalised_report(report: Report) -> dict[str, Any]:
     data["mining_share_pct_derived"] = derived_mining_share_pct(report)
     result: dict[str, Any] = json.loads(canonical_json(data))
     return result
-
-
-# --- parsing problems as findings -------------------------------------------------------
-
-_CODE_BY_ERROR_TYPE: Final[Mapping[str, str]] = {
-    "missing": "submission.missing_field",
-    "extra_forbidden": "submission.unknown_field",
-    "negative_value": "submission.negative_value",
-    "not_numeric": "submission.not_numeric",
-    "not_finite": "submission.not_numeric",
-    "unknown_unit": "submission.unknown_unit",
-    "ambiguous_unit": "submission.unknown_unit",
-    "wrong_dimension": "submission.wrong_unit",
-    "too_large": "submission.out_of_range",
-    "date_out_of_range": "submission.out_of_range",
-    "string_too_long": "submission.out_of_range",
-    "too_long": "submission.out_of_range",
-    "greater_than_equal": "submission.out_of_range",
-    "greater_than": "submission.out_of_range",
-    "less_than_equal": "submission.out_of_range",
-    "less_than": "submission.out_of_range",
-}
-#: The codes :func:`parse_report` can give, all errors.
-PARSE_CODES: Final = (
-    *sorted(set(_CODE_BY_ERROR_TYPE.values())),
-    "submission.invalid_value",
-)
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
-    """Field names of the model at ``loc`` (for 'did you mean')."""
-    model: type[BaseModel] = Report
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = model.model_fields.get(part)
-        sub = _model_in(info.annotation) if info is not None else None
-        if sub is None:
-            return []
-        model = sub
-    return list(model.model_fields)
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        text = format(Decimal(value), ".6e")  # repr of a huge int may be refused
-    else:
-        try:
-            text = repr(value)
-        except ValueError:  # holds an integer too long to print
-            text = f"<{type(value).__name__} holding a huge integer>"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return _short(value)
-    if isinstance(value, str) and (len(value) > 80 or FORBIDDEN_TEXT_PATTERN.search(value)):
-        return _short(value)  # long, or holding refused characters (repr escapes them)
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return value
-    return _short(value)
-
-
-def _finding_of(error: Mapping[str, Any]) -> Finding:
-    loc = tuple(error["loc"])
-    if len(loc) > 1 and loc[-1] == "[key]":  # pydantic's marker of a bad mapping key
-        loc = loc[:-1]
-    path = ".".join(str(p) for p in loc) or None
-    kind = str(error["type"])
-    value = error.get("input")
-    code = _CODE_BY_ERROR_TYPE.get(kind, "submission.invalid_value")
-    if code == "submission.out_of_range" and isinstance(value, int | float) and value < 0:
-        code = "submission.negative_value"
-    where = path or "report"
-    if kind == "missing":
-        message = f"{where} is required"
-    elif kind == "extra_forbidden":
-        name = str(loc[-1]) if loc else ""
-        close = difflib.get_close_matches(name, _fields_at(loc[:-1]), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        message = f"{where} is not a field of the report{hint}"
-    elif kind == "string_pattern_mismatch" and loc[:1] == ("explanations",):
-        message = (
-            f"explanation key {str(value)!r} is not a finding code "
-            "(submission.name, or submission.name@field for one finding)"
-        )
-    elif isinstance(error.get("ctx"), Mapping) and "message" in error["ctx"]:
-        message = f"{where}: {error['msg']}"
-    else:
-        message = f"{where}: {error['msg']} (got {_short(value)})"
-    data = {"error_type": kind, "input": _json_safe(value)} if kind != "missing" else {}
-    return Finding(code, Severity.ERROR, message, path, data)
-
-
-def findings_from_validation_error(exc: ValidationError) -> list[Finding]:
-    """Each pydantic error as an error finding with the dotted path of its field."""
-    return [_finding_of(e) for e in exc.errors(include_url=False)]
-
-
-def parse_report(raw: object) -> tuple[Report | None, list[Finding]]:
-    """The report and no findings, or ``None`` and the parsing problems as findings."""
-    try:
-        return Report.model_validate(raw), []
-    except ValidationError as exc:
-        return None, findings_from_validation_error(exc)

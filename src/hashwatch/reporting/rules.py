@@ -23,7 +23,8 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from hashwatch.reporting.findings import Finding, Severity
-from hashwatch.reporting.report import PARSE_CODES, Report, normalised_report, parse_report
+from hashwatch.reporting.report import Report, normalised_report
+from hashwatch.reporting.report_parsing import PARSE_CODES, parse_report
 from hashwatch.reporting.rules_amounts import RULES_AMOUNTS
 from hashwatch.reporting.rules_capacity import RULES_CAPACITY
 from hashwatch.reporting.rules_catalogue import RULES_CATALOGUE, match_equipment

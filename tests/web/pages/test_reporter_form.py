@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hashwatch.reporting.report import normalised_report, parse_report
+from hashwatch.reporting.report import normalised_report
+from hashwatch.reporting.report_parsing import parse_report
 from hashwatch.web.pages import report_form
 from tests.web.pages.reporter_world import form_fields
 
