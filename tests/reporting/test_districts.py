@@ -5,11 +5,10 @@ from pathlib import Path
 import pytest
 
 from hashwatch.errors import FileFormatError, InputError
+from hashwatch.io.registry_files import configured_districts, load_districts
 from hashwatch.reporting.districts import (
     BEIJING_DISTRICTS,
     District,
-    configured_districts,
-    load_districts,
     parse_districts,
     resolve_district,
 )

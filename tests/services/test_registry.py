@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hashwatch.errors import ConflictError, FileFormatError, InputError, NotFoundError
-from hashwatch.io.registry_files import write_registry_csv
+from hashwatch.io.registry_files import load_districts, write_registry_csv
 from hashwatch.reporting.audit import verify_chain
-from hashwatch.reporting.districts import load_districts
 from hashwatch.reporting.models import (
     AuditEntry,
     Facility,

@@ -25,7 +25,8 @@ from hashwatch.cli.common import (
     settings,
 )
 from hashwatch.errors import InputError
-from hashwatch.reporting.districts import District, configured_districts
+from hashwatch.io.registry_files import configured_districts
+from hashwatch.reporting.districts import District
 from hashwatch.services import registry as service
 from hashwatch.store.engine import Database
 

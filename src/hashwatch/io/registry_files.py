@@ -33,7 +33,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from hashwatch.errors import FileFormatError
 from hashwatch.io.tables import atomic_path, unescape_csv_text, write_csv, write_xlsx
-from hashwatch.reporting.districts import DISTRICT_COLUMNS, District
+from hashwatch.reporting.districts import (
+    BEIJING_DISTRICTS,
+    DISTRICT_COLUMNS,
+    District,
+    parse_districts,
+)
 from hashwatch.reporting.registry import (
     COLUMN_HELP,
     COLUMNS,
@@ -430,3 +435,13 @@ def read_district_rows(path: Path) -> list[dict[str, str | None]]:
             row=1,
         )
     return [dict(zip(header, cells, strict=False)) for cells in records[1:]]
+
+
+def load_districts(path: Path) -> tuple[District, ...]:
+    """The districts of a CSV file with the header ``code,name_zh,name_pinyin``."""
+    return parse_districts(read_district_rows(path), source=str(path))
+
+
+def configured_districts(district_file: Path | None) -> tuple[District, ...]:
+    """The districts of the deployment: ``district_file`` if set, else Beijing's 16."""
+    return BEIJING_DISTRICTS if district_file is None else load_districts(district_file)

@@ -15,7 +15,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from hashwatch.errors import FileFormatError, InputError
 
@@ -139,18 +138,3 @@ def parse_districts(
     if not districts:
         raise FileFormatError(f"{source} lists no districts")
     return tuple(districts)
-
-
-def load_districts(path: Path) -> tuple[District, ...]:
-    """The districts of a CSV file with the header ``code,name_zh,name_pinyin``.
-
-    The file is read by :mod:`hashwatch.io.registry_files`; this module only interprets it.
-    """
-    from hashwatch.io.registry_files import read_district_rows
-
-    return parse_districts(read_district_rows(path), source=str(path))
-
-
-def configured_districts(district_file: Path | None) -> tuple[District, ...]:
-    """The districts of the deployment: ``district_file`` if set, else Beijing's 16."""
-    return BEIJING_DISTRICTS if district_file is None else load_districts(district_file)

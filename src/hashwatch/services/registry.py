@@ -25,17 +25,13 @@ from sqlalchemy.orm import Session
 
 from hashwatch.errors import ConflictError, NotFoundError
 from hashwatch.io.registry_files import (
+    configured_districts,
     read_registry_file,
     write_registry_file,
     write_registry_template,
 )
 from hashwatch.reporting import audit
-from hashwatch.reporting.districts import (
-    BEIJING_DISTRICTS,
-    District,
-    configured_districts,
-    resolve_district,
-)
+from hashwatch.reporting.districts import BEIJING_DISTRICTS, District, resolve_district
 from hashwatch.reporting.models import (
     Facility,
     FacilityIpRange,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from hashwatch.accounts.principal import Principal
 from hashwatch.errors import InputError, NotFoundError
-from hashwatch.reporting.districts import configured_districts
+from hashwatch.io.registry_files import configured_districts
 from hashwatch.reporting.models import Facility, Notice, Recipient, Submission
 from hashwatch.services.lookup import RecipientLocator, get_notice
 from hashwatch.services.notices import notice_summary, recipient_status

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse
 
-from hashwatch.reporting.districts import configured_districts
+from hashwatch.io.registry_files import configured_districts
 from hashwatch.services import registry, views
 from hashwatch.web.api.files import download, file_responses, save_upload, scratch_dir
 from hashwatch.web.api.models import ChangeCountsOut, FacilityOut, ImportOut

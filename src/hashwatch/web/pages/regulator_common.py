@@ -16,7 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from hashwatch.accounts.principal import Principal
 from hashwatch.errors import PermissionDeniedError
-from hashwatch.reporting.districts import District, configured_districts
+from hashwatch.io.registry_files import configured_districts
+from hashwatch.reporting.districts import District
 from hashwatch.web.charts import energy_unit
 from hashwatch.web.deps import SessionDep, SettingsDep
 from hashwatch.web.i18n import Formatter
