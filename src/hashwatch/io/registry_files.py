@@ -15,12 +15,11 @@ as numbers with 16 significant digits (Excel keeps 15), codes and lists as text.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hashwatch.errors import FileFormatError
-from hashwatch.io.tables import atomic_path, unescape_csv_text, write_csv, write_xlsx
+from hashwatch.io.csvtext import csv_records, decode_csv_bytes
+from hashwatch.io.tables import atomic_path, write_csv, write_xlsx
 from hashwatch.reporting.districts import (
     BEIJING_DISTRICTS,
     DISTRICT_COLUMNS,
@@ -204,42 +204,11 @@ def _table(name: str, records: Iterable[tuple[int, Sequence[Any]]]) -> RegistryT
     return table
 
 
-def _decode(name: str, data: bytes, notes: list[str]) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileFormatError(f"{name}: UTF-16 text is not supported; save as CSV UTF-8")
-    if data.startswith(b"PK\x03\x04"):
-        raise FileFormatError(f"{name}: this is a zip file (an XLSX workbook?), not CSV text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8_error:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise FileFormatError(
-                f"{name}: neither UTF-8 nor GB18030 text "
-                f"(bad byte at offset {utf8_error.start}); save the file as CSV UTF-8"
-            ) from None
-    notes.append(f"{name} is not UTF-8; it was read as GB18030")
-    return text
-
-
-def _csv_records(name: str, text: str) -> Iterator[tuple[int, list[str]]]:
-    if "\x00" in text:
-        raise FileFormatError(f"{name}: the file contains NUL bytes; it is not CSV text")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            yield number, [unescape_csv_text(cell) for cell in cells]
-    except csv.Error as exc:
-        raise FileFormatError(f"{name}: not valid CSV: {exc}", row=number + 1) from None
-
-
 def read_registry_csv(path: Path) -> RegistryTable:
     """A registry CSV file (UTF-8, UTF-8 with BOM, or GB18030)."""
     notes: list[str] = []
-    text = _decode(path.name, _read_bytes(path), notes)
-    table = _table(path.name, _csv_records(path.name, text))
+    text = decode_csv_bytes(path.name, _read_bytes(path), notes)
+    table = _table(path.name, csv_records(path.name, text))
     table.notes.extend(notes)
     return table
 
@@ -422,8 +391,8 @@ def write_registry_template(path: Path, districts: Sequence[District]) -> None:
 
 def read_district_rows(path: Path) -> list[dict[str, str | None]]:
     """The rows of a district CSV file (header ``code,name_zh,name_pinyin``)."""
-    text = _decode(path.name, _read_bytes(path), [])
-    records = [cells for _, cells in _csv_records(path.name, text) if any(c.strip() for c in cells)]
+    text = decode_csv_bytes(path.name, _read_bytes(path), [])
+    records = [cells for _, cells in csv_records(path.name, text) if any(c.strip() for c in cells)]
     if not records:
         raise FileFormatError(f"{path.name}: the district file is empty")
     header = [h.strip().casefold() for h in records[0]]

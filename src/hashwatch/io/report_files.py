@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from hashwatch.errors import FileFormatError
+from hashwatch.io.csvtext import csv_records, decode_csv_bytes
 
 
 @dataclass(frozen=True)
@@ -339,41 +340,11 @@ def _assemble(tables: Mapping[str, Iterable[tuple[int, Sequence[Any]]]], out: Re
         raise FileFormatError("reports: the file has no report rows")
 
 
-def _decode(name: str, data: bytes, notes: list[str]) -> str:
-    if data.startswith(b"PK\x03\x04"):
-        raise FileFormatError(f"{name}: this is a zip file (an XLSX workbook?), not CSV text")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileFormatError(f"{name}: UTF-16 text is not supported; save as CSV UTF-8")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise FileFormatError(
-                f"{name}: neither UTF-8 nor GB18030 text (bad byte at offset {error.start})"
-            ) from None
-    notes.append(f"{name} is not UTF-8; it was read as GB18030")
-    return text
-
-
-def _csv_rows(name: str, text: str) -> list[tuple[int, list[str]]]:
-    if "\x00" in text:
-        raise FileFormatError(f"{name}: the file contains NUL bytes; it is not CSV text")
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            rows.append((number, cells))
-    except csv.Error as exc:
-        raise FileFormatError(f"{name}: not valid CSV: {exc}", row=len(rows) + 1) from None
-    return rows
-
-
 def read_report_csv(files: Mapping[str, tuple[str, bytes]]) -> ReportRows:
     """CSV tables by sheet name (``reports``, and optionally ``coins``, ``equipment``)."""
     out = ReportRows()
     tables = {
-        sheet: _csv_rows(name, _decode(name, data, out.notes))
+        sheet: list(csv_records(name, decode_csv_bytes(name, data, out.notes)))
         for sheet, (name, data) in files.items()
     }
     if "reports" not in tables:
