@@ -60,7 +60,7 @@ class Prepared:
     """A message with its e-mail already built (headers checked, bytes final)."""
 
     message: Message
-    email: EmailMessage
+    data: bytes
 
 
 def folder_name(text: str) -> str:
@@ -85,7 +85,7 @@ def prepare(messages: Sequence[Message], settings: Settings) -> list[Prepared]:
         email["X-Hashwatch-Notice"] = message.notice_ref
         email["X-Hashwatch-Facility"] = message.facility_code
         email.set_content(message.body, cte="8bit")
-        prepared.append(Prepared(message, email))
+        prepared.append(Prepared(message, email.as_bytes()))
     return prepared
 
 
@@ -118,7 +118,8 @@ def _send(
                 smtp.login(settings.smtp_username, settings.smtp_password)
             for item in prepared:
                 try:
-                    smtp.send_message(item.email)
+                    assert item.message.to_address
+                    smtp.sendmail(settings.mail_from, [item.message.to_address], item.data)
                     sent += 1
                 except smtplib.SMTPRecipientsRefused:
                     unsent.append(item)
@@ -144,7 +145,7 @@ def write_outbox(prepared: Sequence[Prepared], settings: Settings) -> list[Path]
             path = folder / f"{stamp}-{message.kind}.eml"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as stream:
-                stream.write(item.email.as_bytes())
+                stream.write(item.data)
             paths.append(path)
     except OSError as exc:
         raise ConfigurationError(
