@@ -22,6 +22,7 @@ from markupsafe import Markup
 from hashwatch.errors import PermissionDeniedError
 from hashwatch.services.accounts import SessionInfo
 from hashwatch.web.deps import SESSION_COOKIE
+from hashwatch.web.finding_titles import FINDING_TITLES
 from hashwatch.web.i18n import LANGUAGE_NAMES, LOCALES, Formatter, choose_locale, load_translations
 
 TEMPLATE_DIR: Final = Path(__file__).parent.parent / "templates"
@@ -59,7 +60,9 @@ class Templates:
             env.install_gettext_translations(  # type: ignore[attr-defined]
                 self.translations[locale], newstyle=True
             )
-            env.globals.update(locales=LOCALES, language_names=LANGUAGE_NAMES)
+            env.globals.update(
+                locales=LOCALES, language_names=LANGUAGE_NAMES, finding_titles=FINDING_TITLES
+            )
             self.environments[locale] = env
 
     def render(self, locale: str, name: str, values: dict[str, Any]) -> str:
