@@ -218,3 +218,46 @@ def test_unreadable_files_are_refused_with_the_reason(
 ) -> None:
     with pytest.raises(FileFormatError, match=message):
         read_report_upload(files)
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_read_within_bounds() -> None:
+    import io as _io
+
+    import openpyxl
+
+    from hashwatch.io.report_files import read_report_xlsx
+    from hashwatch.io.workbooks import MAX_COLUMNS, bounded_rows
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "reports"
+    sheet.append(["facility_code", "involved_in_mining"])
+    sheet.cell(row=30_000, column=16_384, value="far away")  # 5 KB that declares 491M cells
+    buffer = _io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(FileFormatError, match="no report rows"):
+        read_report_xlsx("wide.xlsx", buffer.getvalue())  # the far cell is past the column cap
+    reopened = openpyxl.load_workbook(_io.BytesIO(buffer.getvalue()), read_only=True)
+    first = next(bounded_rows("wide", reopened.worksheets[0], max_rows=5))
+    assert len(first[1]) <= MAX_COLUMNS
+    far = openpyxl.Workbook()
+    far_sheet = far.active
+    assert far_sheet is not None
+    far_sheet.cell(row=10, column=1, value="x")
+    rows = far.worksheets[0]
+    with pytest.raises(FileFormatError, match="more than 5 rows"):
+        list(bounded_rows("far", rows, max_rows=5))
+
+
+def test_a_zip_bomb_is_refused() -> None:
+    import io as _io
+    import zipfile
+
+    from hashwatch.io.workbooks import check_zip
+
+    buffer = _io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (8 * 1024 * 1024))
+    with pytest.raises(FileFormatError, match="zip bomb"):
+        check_zip("bomb.xlsx", buffer.getvalue())

@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +25,13 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hashwatch.errors import FileFormatError
 from hashwatch.io.csvtext import csv_records, decode_csv_bytes
 from hashwatch.io.tables import atomic_path, write_csv, write_xlsx
+from hashwatch.io.workbooks import bounded_rows, open_workbook
 from hashwatch.reporting.districts import (
     BEIJING_DISTRICTS,
     DISTRICT_COLUMNS,
@@ -217,7 +216,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise FileFormatError(f"{path}: cannot be read: {exc.strerror}") from None
+        raise FileFormatError(f"{path.name}: cannot be read: {exc.strerror}") from None
 
 
 def _sheet(workbook: Any) -> Worksheet:
@@ -241,18 +240,19 @@ def _values(name: str, number: int, cells: Sequence[Any]) -> list[Any]:
     return values
 
 
+MAX_REGISTRY_ROWS = 200_000
+
+
 def read_registry_xlsx(path: Path) -> RegistryTable:
     """A registry workbook: the sheet ``facilities`` if there is one, else the first sheet."""
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise FileFormatError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot be read: {exc.strerror}") from None
+    if not path.is_file():
+        raise FileFormatError(f"{path.name}: cannot be read: no such file")
+    workbook = open_workbook(path.name, path, data_only=False)
     try:
         sheet = _sheet(workbook)
         name = f"{path.name} [{sheet.title}]"
-        records = ((n, _values(name, n, row)) for n, row in enumerate(sheet.iter_rows(), start=1))
+        rows = bounded_rows(name, sheet, max_rows=MAX_REGISTRY_ROWS, values_only=False)
+        records = ((n, _values(name, n, row)) for n, row in rows)
         return _table(name, records)
     finally:
         workbook.close()

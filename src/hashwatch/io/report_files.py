@@ -20,17 +20,16 @@ import datetime as dt
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import openpyxl
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from hashwatch.errors import FileFormatError
 from hashwatch.io.csvtext import csv_records, decode_csv_bytes
+from hashwatch.io.workbooks import bounded_rows, open_workbook
 
 
 @dataclass(frozen=True)
@@ -355,16 +354,13 @@ def read_report_csv(files: Mapping[str, tuple[str, bytes]]) -> ReportRows:
 
 def read_report_xlsx(name: str, data: bytes) -> ReportRows:
     """A workbook with the sheets ``reports``, ``coins`` and ``equipment``."""
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise FileFormatError(f"{name}: not a readable XLSX workbook ({exc})") from None
+    workbook = open_workbook(name, data, data_only=True)
     try:
         sheets = {s.title.strip().casefold(): s for s in workbook.worksheets}
         if "reports" not in sheets:
             raise FileFormatError(f"{name}: the workbook has no sheet 'reports'", field="reports")
         tables = {
-            sheet: list(enumerate(sheets[sheet].iter_rows(values_only=True), start=1))
+            sheet: list(bounded_rows(sheet, sheets[sheet], max_rows=_MAX_ROWS + 1))
             for sheet in SHEETS
             if sheet in sheets
         }

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from hashwatch.errors import HashwatchError, InputError
 from hashwatch.reporting.models import OrganizationKind
@@ -141,9 +142,12 @@ async def check_upload(
         upload_id = stage_registry_file(settings, filename, await file.read())
     except HashwatchError as exc:
         return _checked(staff, filename=filename, error=exc)
-    try:
-        result = check_registry(
-            db, staged_registry_file(settings, upload_id), districts=staff.districts
+    try:  # parsing blocks: keep it off the event loop
+        result = await run_in_threadpool(
+            check_registry,
+            db,
+            staged_registry_file(settings, upload_id),
+            districts=staff.districts,
         )
     except HashwatchError as exc:
         discard_staged_file(settings, upload_id)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hashwatch.errors import InputError, PermissionDeniedError
 from hashwatch.io.report_files import SHEETS, read_report_upload, template_csv, template_xlsx
@@ -133,12 +134,12 @@ async def upload(
     if "reports" not in files:
         error = ctx._("Choose the file with the sheet or table of reports.")
         return _overview_page(ctx, db, status_code=422, upload_error=error)
-    try:
-        rows = read_report_upload(files)
+    try:  # parsing and filing block: keep them off the event loop
+        rows = await run_in_threadpool(read_report_upload, files)
     except InputError as exc:
         return _overview_page(ctx, db, status_code=422, upload_error=exc.message)
-    result = bulk_file(
-        db, ctx.session.principal, notice_ref, rows, upload_sha256=upload_digest(files)
+    result = await run_in_threadpool(
+        bulk_file, db, ctx.session.principal, notice_ref, rows, upload_sha256=upload_digest(files)
     )
     return _overview_page(
         ctx, db, status_code=200 if result.filed else 422, result=result, notice_ref=notice_ref
