@@ -13,7 +13,7 @@ from hashwatch.reporting.models import Recipient
 from hashwatch.services import accounts, notices
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
-from tests.web.api.world import PASSWORD, REF, World, build_world, settings_for
+from tests.web.api.world import PASSWORD, REF, USCC_A, World, build_world, settings_for
 
 
 @pytest.fixture
@@ -70,3 +70,32 @@ def test_user_and_recipient_sessions_resolve(world: World) -> None:
     assert resolved is not None
     assert resolved.principal.name == "recipient:B-DC-1"
     assert accounts.resolve_session(world.db, "unknown") is None
+
+
+def test_revoking_an_api_token_ends_its_browser_sessions(world: World) -> None:
+    info = accounts.enter_with_api_token(world.db, world.api_token_a)
+    token_id = next(
+        t["id"] for t in accounts.list_api_tokens(world.db) if t["organization_uscc"] == USCC_A
+    )
+    accounts.revoke_api_token(world.db, token_id, actor="test")
+    assert accounts.resolve_session(world.db, info.session_id) is None
+
+
+def test_resending_a_token_ends_sessions_opened_with_the_old_link(
+    world: World, tmp_path: Path
+) -> None:
+    info = accounts.enter_with_token(world.db, world.tokens["A-DC-1"])
+    assert accounts.resolve_session(world.db, info.session_id) is not None
+    notices.resend_token(world.db, REF, "A-DC-1", actor="test", settings=world.settings)
+    assert accounts.resolve_session(world.db, info.session_id) is None
+
+
+def test_a_locked_user_gets_the_same_answer_as_a_wrong_password(world: World) -> None:
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        with pytest.raises(PermissionDeniedError):
+            accounts.login(world.db, "analyst", "not the password")
+    with pytest.raises(PermissionDeniedError) as locked:
+        accounts.login(world.db, "analyst", PASSWORD)  # right password, but locked
+    with pytest.raises(PermissionDeniedError) as unknown:
+        accounts.login(world.db, "nobody-here", "whatever it is")
+    assert locked.value.message == unknown.value.message == "wrong user name or password"

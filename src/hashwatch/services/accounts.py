@@ -186,9 +186,10 @@ def login(
             _verify(_DUMMY_HASH, password)
             raise refused
         if user.locked_until is not None and user.locked_until > moment:
-            raise PermissionDeniedError(
-                f"too many failed logins: try again after {user.locked_until:%H:%M} UTC"
-            )
+            # Same answer and same work as a wrong password: the reply must not tell an
+            # attacker which user names exist or that one is locked.
+            _verify(user.password_hash, password)
+            raise refused
         if not _verify(user.password_hash, password):
             user.failed_logins += 1
             if user.failed_logins >= MAX_FAILED_LOGINS:
@@ -298,6 +299,12 @@ def resolve_session(
         return SessionInfo(session_id, row.csrf_token, principal, row.locale, row.expires_at)
 
 
+def end_recipient_sessions(session: Session, recipient_id: int) -> None:
+    """End every browser session opened with a recipient's notice link (in the caller's
+    transaction), e.g. when its token is replaced because it leaked."""
+    session.execute(delete(WebSession).where(WebSession.recipient_id == recipient_id))
+
+
 def end_session(db: Database, session_id: str) -> None:
     """Log out: the session stops working at once."""
     with db.transaction() as session:
@@ -371,6 +378,14 @@ def revoke_api_token(db: Database, token_id: int, *, actor: str) -> dict[str, An
         if token.revoked_at is not None:
             raise ConflictError(f"API token {token_id} is already revoked")
         token.revoked_at = utcnow()
+        # Browser sessions opened with the organization's tokens end too (the safe side: a
+        # revoked token must not live on in a cookie).
+        session.execute(
+            delete(WebSession).where(
+                WebSession.kind == SessionKind.ORGANIZATION,
+                WebSession.organization_id == token.organization_id,
+            )
+        )
         summary = _token_summary(token)
         audit.record(
             session,

@@ -32,6 +32,7 @@ from hashwatch.reporting.models import (
 from hashwatch.reporting.report import REPORT_SCHEMA_VERSION
 from hashwatch.reporting.rules import RuleSettings
 from hashwatch.services import messages
+from hashwatch.services.accounts import end_recipient_sessions
 from hashwatch.services.delivery import DeliveryReport, Message, deliver, prepare
 from hashwatch.services.lookup import get_notice, hash_token, recipient_by_code, recipient_for_token
 from hashwatch.settings import Settings
@@ -346,6 +347,7 @@ def resend_token(
             raise ConflictError(f"notice {ref!r} is {notice.state.value}, not issued")
         recipient = recipient_by_code(session, notice, facility_code)
         message = _arm(recipient, notice, recipient.facility, settings.public_url)
+        end_recipient_sessions(session, recipient.id)  # whoever used the old link is out
         audit.record(
             session,
             actor=actor,
