@@ -108,3 +108,22 @@ def test_demo_is_refused_in_production(data_dir: Path, monkeypatch: pytest.Monke
     assert isinstance(result.exception, ConfigurationError)
     assert "production" in result.exception.message
     assert not data_dir.exists()
+
+
+def test_notice_link_tokens_are_masked_in_the_access_log() -> None:
+    import logging
+
+    from hashwatch.cli.web import TokenLinkFilter
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", "/r/abcDEF_123-x?lang=zh", "1.1", 303),
+        None,
+    )
+    assert TokenLinkFilter().filter(record)
+    assert "abcDEF" not in record.getMessage()
+    assert "/r/[token]?lang=zh" in record.getMessage()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from hashwatch.accounts.models import Role
 from hashwatch.cli.common import console, open_database, settings
+from hashwatch.cli.web import TokenLinkFilter
 from hashwatch.demo.city import DemoSummary, build_demo_city, reset_demo_data, tokens_from_messages
 from hashwatch.demo.facilities import DEFAULT_FACILITIES, MIN_FACILITIES
 from hashwatch.errors import ConfigurationError
@@ -161,6 +163,7 @@ def serve_demo(cfg: Settings, port: int) -> None:
 
     from hashwatch.web.app import create_app
 
+    logging.getLogger("uvicorn.access").addFilter(TokenLinkFilter())
     db = open_database()
     try:
         uvicorn.run(create_app(cfg, db), host=DEMO_HOST, port=port, log_level="info")

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Annotated
 
 import typer
 
 from hashwatch.cli.common import console, open_database, settings
+
+
+class TokenLinkFilter(logging.Filter):
+    """Masks the access token of notice links (``/r/<token>``) in the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_LINK.sub("/r/[token]", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+_TOKEN_LINK = re.compile(r"/r/[A-Za-z0-9_-]+")
 
 
 def serve(
@@ -20,13 +36,14 @@ def serve(
     """
     import uvicorn
 
-    from hashwatch.web.app import create_app
-
-    cfg = settings()
-    db = open_database()
+    logging.getLogger("uvicorn.access").addFilter(TokenLinkFilter())
+    settings()  # refuse bad settings before starting
+    open_database().dispose()  # refuse an uninitialised or outdated database
     console.print(f"hashwatch on http://{host}:{port}/ (API docs at /api/docs)")
+    # An import string and a factory, so that every worker process builds its own app.
     uvicorn.run(
-        create_app(cfg, db),
+        "hashwatch.web.app:create_app",
+        factory=True,
         host=host,
         port=port,
         workers=workers,

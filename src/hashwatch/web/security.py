@@ -37,11 +37,18 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        private = not scope.get("path", "").startswith("/static/") and any(
+            name == b"authorization" or (name == b"cookie" and b"hashwatch_session" in value)
+            for name, value in scope.get("headers", [])
+        )
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if private:  # a signed-in answer (report, receipt, export) is never cached
+                    headers["cache-control"] = "no-store"
                 if self.hsts or scope.get("scheme") == "https":
                     headers.setdefault("strict-transport-security", "max-age=31536000")
             await send(message)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -19,7 +18,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from hashwatch.errors import PermissionDeniedError
 from hashwatch.services.accounts import SessionInfo
 from hashwatch.web.deps import SESSION_COOKIE
 from hashwatch.web.finding_titles import FINDING_TITLES
@@ -136,13 +134,6 @@ def render(
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
-
-
-def check_csrf(ctx: PageContext, submitted: str | None) -> None:
-    """Refuse a form without the session's CSRF token (form field or ``X-CSRF-Token``)."""
-    given = submitted or ctx.request.headers.get(CSRF_HEADER) or ""
-    if ctx.session is None or not secrets.compare_digest(given, ctx.session.csrf_token):
-        raise PermissionDeniedError("the form has expired or did not come from this site")
 
 
 def set_session_cookie(
