@@ -89,18 +89,21 @@ def timed(step: str, rows: int, unit: str, action: Callable[[], T]) -> tuple[T, 
 
 
 @contextmanager
-def scratch_database(url: str | None, workdir: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file in ``workdir`` or a scratch PostgreSQL one."""
+def scratch_database(
+    url: str | None, workdir: Path, *, name: str = SCRATCH_DATABASE
+) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file in ``workdir`` or a scratch PostgreSQL one,
+    ``name`` on the server of ``url``, dropped afterwards."""
     if url is None or make_url(url).get_backend_name() == "sqlite":
-        yield url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+        yield url or f"sqlite:///{workdir / f'{name}.sqlite3'}"
         return
     admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
-    drop = text(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     with admin.connect() as conn:
         conn.execute(drop)
-        conn.execute(text(f'CREATE DATABASE "{SCRATCH_DATABASE}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(url).set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(drop)

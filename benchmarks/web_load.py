@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from reporting_throughput import mixed_reports
-from sqlalchemy import create_engine, func, select, text
+from reporting_throughput import mixed_reports, scratch_database
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from hashwatch.demo.city import demo_notice, tokens_from_messages
@@ -63,25 +63,6 @@ from hashwatch.store.engine import Database
 SCRATCH_DATABASE = "hashwatch_load"
 ACTOR = "bench:web-load"
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
-
-
-@contextmanager
-def scratch_database(url: str | None, workdir: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file in ``workdir`` or a scratch PostgreSQL one."""
-    if url is None or make_url(url).get_backend_name() == "sqlite":
-        yield f"sqlite:///{workdir / 'load.sqlite3'}"
-        return
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    drop = text(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-    with admin.connect() as conn:
-        conn.execute(drop)
-        conn.execute(text(f'CREATE DATABASE "{SCRATCH_DATABASE}"'))
-    try:
-        yield make_url(url).set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(drop)
-        admin.dispose()
 
 
 def free_port() -> int:
@@ -232,7 +213,7 @@ def quantile(values: list[float], q: float) -> float:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="hashwatch-load-") as tmp,
-        scratch_database(args.database_url, Path(tmp)) as url,
+        scratch_database(args.database_url, Path(tmp), name=SCRATCH_DATABASE) as url,
     ):
         workdir = Path(tmp)
         settings = Settings(data_dir=workdir / "data", database_url=url, smtp_host=None)
