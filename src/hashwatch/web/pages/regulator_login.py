@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hashwatch.errors import PermissionDeniedError
-from hashwatch.services.accounts import login
+from hashwatch.services.accounts import end_session, login
 from hashwatch.web.api.session import login_limiter
 from hashwatch.web.csrf import SameOriginDep
 from hashwatch.web.deps import DbDep, SessionDep
@@ -75,6 +75,8 @@ def sign_in(
     except PermissionDeniedError:
         error = ctx._("Wrong user name or password, or the user is locked for a while.")
         return _form(ctx, next_path, username, error, 403)
+    if session is not None:
+        end_session(db, session.session_id)  # one live session per browser
     response = RedirectResponse(_local(next_path), status_code=303)
     set_session_cookie(response, request, info.session_id, info.expires_at)
     return response

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hashwatch.errors import InputError, PermissionDeniedError
 from hashwatch.io.report_files import SHEETS, read_report_upload, template_csv, template_xlsx
-from hashwatch.services.accounts import enter_with_api_token
+from hashwatch.services.accounts import end_session, enter_with_api_token
 from hashwatch.services.bulk import bulk_file, facility_codes, organization_overview, upload_digest
 from hashwatch.web.csrf import CsrfDep, SameOriginDep
 from hashwatch.web.deps import DbDep, SessionDep
@@ -69,6 +69,8 @@ def org_enter(
     except PermissionDeniedError:
         error = ctx._("This API token is not valid or has been revoked.")
         return render(ctx, "reporter/org_enter.html", {"error": error}, status_code=403)
+    if session is not None:
+        end_session(db, session.session_id)  # one live session per browser
     response = RedirectResponse("/org", status_code=303)
     set_session_cookie(response, request, entered.session_id, entered.expires_at)
     return response
