@@ -84,6 +84,11 @@ def resolve_actor(actor: str | None) -> str:
     return chosen
 
 
+def _json_default(value: Any) -> Any:
+    """Dates and times in ISO 8601; anything else as its text."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -106,7 +111,9 @@ def emit_rows(
     """Print rows as a Rich table, a JSON array or CSV with a header."""
     cols = list(columns) if columns else (list(rows[0].keys()) if rows else [])
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2, default=str))
+        typer.echo(
+            json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2, default=_json_default)
+        )
         return
     if fmt is OutputFormat.CSV:
         typer.echo(csv_text(cols, rows), nl=False)
@@ -125,6 +132,6 @@ def emit_rows(
 def emit_object(value: Mapping[str, Any], fmt: OutputFormat) -> None:
     """Print one record: JSON as is, otherwise as a two-column table."""
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+        typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default))
         return
     emit_rows([{"field": k, "value": v} for k, v in value.items()], fmt)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterator
 
 from hashwatch.errors import FileFormatError
@@ -45,3 +46,22 @@ def csv_records(name: str, text: str) -> Iterator[tuple[int, list[str]]]:
             yield number, [unescape_csv_text(cell) for cell in cells]
     except csv.Error as exc:
         raise FileFormatError(f"{name}: not valid CSV: {exc}", row=number + 1) from None
+
+
+def dict_records(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The header (names stripped) and the rows of CSV text as dicts; a BOM is dropped."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    fields = [f.strip() for f in reader.fieldnames or []]
+    reader.fieldnames = fields
+    return fields, list(reader)
+
+
+def number_or_nan(text: str | None, *, row: int, field: str) -> float:
+    """A numeric cell as a float; blank is NaN; anything else names the row and field."""
+    text = (text or "").strip()
+    if not text:
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise FileFormatError(f"{field} is not a number: {text!r}", field=field, row=row) from None

@@ -17,8 +17,6 @@ end of the one before it unless it has ``end_time``); ``blocks`` optional (defau
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +24,7 @@ import numpy.typing as npt
 
 from hashwatch.energy.hashrate import difficulty_from_bits
 from hashwatch.errors import FileFormatError
+from hashwatch.io.csvtext import dict_records, number_or_nan
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -36,23 +35,6 @@ class DailyHashrate:
 
     day: npt.NDArray[np.datetime64]
     hashrate_ths: FloatArray
-
-
-def _records(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    fields = [f.strip() for f in reader.fieldnames or []]
-    reader.fieldnames = fields
-    return fields, list(reader)
-
-
-def _float(text: str | None, *, row: int, field: str) -> float:
-    text = (text or "").strip()
-    if not text:
-        return np.nan
-    try:
-        return float(text)
-    except ValueError:
-        raise FileFormatError(f"{field} is not a number: {text!r}", field=field, row=row) from None
 
 
 def _seconds(text: str | None, *, row: int, field: str) -> float:
@@ -70,7 +52,7 @@ def _seconds(text: str | None, *, row: int, field: str) -> float:
 
 def parse_daily_hashrate(text: str) -> DailyHashrate:
     """A daily hashrate series from any of the formats in the module docstring."""
-    fields, recs = _records(text)
+    fields, recs = dict_records(text)
     for time_col, value_col in (("Timestamp", "hash-rate"), ("time", "HashRate")):
         if time_col in fields and value_col in fields:
             break
@@ -88,7 +70,7 @@ def parse_daily_hashrate(text: str) -> DailyHashrate:
         day = np.datetime64(int(seconds + 43_200) // 86_400, "D")  # nearest midnight
         if day in days:
             raise FileFormatError(f"a second row for {day}", field=time_col, row=row)
-        days[day] = _float(rec.get(value_col), row=row, field=value_col)
+        days[day] = number_or_nan(rec.get(value_col), row=row, field=value_col)
     if not days:
         raise FileFormatError("the input has no rows")
     order = sorted(days)
@@ -101,7 +83,10 @@ def parse_daily_hashrate(text: str) -> DailyHashrate:
 def _difficulty(fields: list[str], recs: list[dict[str, str]]) -> FloatArray:
     if "difficulty" in fields:
         return np.array(
-            [_float(r["difficulty"], row=n, field="difficulty") for n, r in enumerate(recs, 2)]
+            [
+                number_or_nan(r["difficulty"], row=n, field="difficulty")
+                for n, r in enumerate(recs, 2)
+            ]
         )
     if "bits" in fields:
         bits = []
@@ -120,7 +105,7 @@ def _difficulty(fields: list[str], recs: list[dict[str, str]]) -> FloatArray:
 
 def parse_blocks(text: str) -> tuple[FloatArray, FloatArray]:
     """Difficulty and timestamp [s] of each block, in time order."""
-    fields, recs = _records(text)
+    fields, recs = dict_records(text)
     if "timestamp" not in fields:
         raise FileFormatError("block records need a timestamp column", row=1)
     stamps = np.array(
@@ -135,7 +120,7 @@ def parse_blocks(text: str) -> tuple[FloatArray, FloatArray]:
 
 def parse_epochs(text: str) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Difficulty, start [s], end [s] and block count of each timed epoch."""
-    fields, recs = _records(text)
+    fields, recs = dict_records(text)
     if "start_time" not in fields:
         raise FileFormatError("epochs need a start_time column", row=1)
     start = np.array(
@@ -148,7 +133,10 @@ def parse_epochs(text: str) -> tuple[FloatArray, FloatArray, FloatArray, FloatAr
             if (rec.get("end_time") or "").strip():
                 end[n] = _seconds(rec["end_time"], row=n + 2, field="end_time")
     blocks = np.array(
-        [_float(r.get("blocks") or "2016", row=n, field="blocks") for n, r in enumerate(recs, 2)]
+        [
+            number_or_nan(r.get("blocks") or "2016", row=n, field="blocks")
+            for n, r in enumerate(recs, 2)
+        ]
     )
     timed = np.isfinite(end)
     return difficulty[timed], start[timed], end[timed], blocks[timed]

@@ -17,8 +17,6 @@ so the arrays hold consecutive days.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import numpy.typing as npt
 
 from hashwatch.errors import FileFormatError
 from hashwatch.io.catalogue_files import read_text
+from hashwatch.io.csvtext import dict_records, number_or_nan
 
 DATE_COLUMNS = ("date", "time", "day")
 
@@ -44,21 +43,9 @@ def _column(fields: list[str], names: tuple[str, ...]) -> str | None:
     return next((n for n in names if n in fields), None)
 
 
-def _float(text: str, *, row: int, field: str) -> float:
-    text = text.strip()
-    if not text:
-        return np.nan
-    try:
-        return float(text)
-    except ValueError:
-        raise FileFormatError(f"{field} is not a number: {text!r}", field=field, row=row) from None
-
-
 def parse_network_series(text: str) -> NetworkSeries:
     """The series in a CSV text (see the module docstring for the columns)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    fields = [f.strip() for f in reader.fieldnames or []]
-    reader.fieldnames = fields
+    fields, reader = dict_records(text)
     date_col = _column(fields, DATE_COLUMNS)
     hash_col = _column(fields, ("hashrate_ths", "HashRate"))
     has_revenue = "revenue_usd_per_day" in fields
@@ -73,12 +60,14 @@ def parse_network_series(text: str) -> NetworkSeries:
             days.append(np.datetime64(raw, "D"))
         except ValueError:
             raise FileFormatError(f"not a date: {raw!r}", field=date_col, row=row) from None
-        hashrate.append(_float(rec.get(hash_col) or "", row=row, field=hash_col))
+        hashrate.append(number_or_nan(rec.get(hash_col), row=row, field=hash_col))
         if has_revenue:
-            revenue.append(_float(rec["revenue_usd_per_day"] or "", row=row, field="revenue"))
+            revenue.append(
+                number_or_nan(rec["revenue_usd_per_day"] or "", row=row, field="revenue")
+            )
         else:
-            iss = _float(rec["IssTotUSD"] or "", row=row, field="IssTotUSD")
-            fee = _float(rec["FeeTotUSD"] or "", row=row, field="FeeTotUSD")
+            iss = number_or_nan(rec["IssTotUSD"], row=row, field="IssTotUSD")
+            fee = number_or_nan(rec["FeeTotUSD"], row=row, field="FeeTotUSD")
             revenue.append(iss + fee)
     if not days:
         raise FileFormatError("the input has no rows")

@@ -37,17 +37,19 @@ def list_audit(
             stmt = stmt.where(AuditEntry.actor == actor)
         if action:
             stmt = stmt.where(AuditEntry.action == action)
-        return [
-            {
-                "id": e.id,
-                "at": e.at.isoformat(),
-                "actor": e.actor,
-                "action": e.action,
-                "object_type": e.object_type,
-                "object_id": e.object_id,
-                "before": e.before_json,
-                "after": e.after_json,
-                "row_sha256": e.row_sha256,
-            }
-            for e in session.execute(stmt).scalars()
-        ]
+        return [audit_row(e) for e in session.execute(stmt).scalars()]
+
+
+def audit_row(entry: AuditEntry) -> dict[str, Any]:
+    """One audit entry as plain data (before/after stay the canonical JSON that was hashed)."""
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "before": entry.before_json,
+        "after": entry.after_json,
+        "row_sha256": entry.row_sha256,
+    }

@@ -33,6 +33,7 @@ from hashwatch.reporting.models import (
     RecipientState,
     ReviewState,
 )
+from hashwatch.services.audit_log import audit_row
 from hashwatch.services.lookup import get_notice
 from hashwatch.services.notices import NOT_SUBMITTED
 from hashwatch.services.status import notice_status
@@ -344,20 +345,7 @@ def audit_page(db: Database, query: AuditFilter) -> Page[dict[str, Any]]:
         conditions.append(AuditEntry.object_id == query.object_id.strip())
     stmt: Select[Any] = select(AuditEntry).where(and_(*conditions)).order_by(AuditEntry.id.desc())
     found, total = _paged(db, stmt, query.page, query.per_page)
-    rows = [
-        {
-            "id": e.id,
-            "at": e.at,
-            "actor": e.actor,
-            "action": e.action,
-            "object_type": e.object_type,
-            "object_id": e.object_id,
-            "before": e.before_json,
-            "after": e.after_json,
-            "row_sha256": e.row_sha256,
-        }
-        for (e,) in found
-    ]
+    rows = [audit_row(e) for (e,) in found]
     return Page(rows, total, query.page, query.per_page)
 
 
