@@ -1,9 +1,10 @@
 """Clean sample reports and their context, for the report and rule tests.
 
 The involved report: April 2021 in Asia/Shanghai (no DST: 720 h); facility 4,000,000 kWh;
-mining 380,000 kWh = 9.5 %; 100 × 3,250 W + 50 × 3,344 W = 492.2 kW rated, × 720 h =
-354,384 kWh implied (accepted 248,069–552,839 kWh); BTC 15,400 TH/s at 380,000 kWh =
-34.3 J/TH (accepted 14–160 J/TH, PUE ≤ 1.2: 155,232–2,128,896 kWh).
+mining 380,000 kWh = 9.5 %; 100 × 3,250 W + 50 × 3,344 W = 492.2 kW rated (the catalogue's
+ratings too); the energy model over 720 h gives 325,356–450,776 kWh (accepted with the
+30 % tolerance: 227,749–586,009 kWh); BTC 15,400 TH/s at 380,000 kWh = 34.3 J/TH against
+the declared machines' 29.5–38 J/TH (accepted 210,212–696,734 kWh).
 """
 
 from __future__ import annotations

@@ -323,9 +323,12 @@ def test_equipment_check_uses_the_hours_mining_ran() -> None:
     assert set(by_code) == {"submission.exit_in_period", "submission.equipment_energy_mismatch"}
     mismatch = by_code["submission.equipment_energy_mismatch"]
     assert mismatch.data["hours"] == 576.0
-    assert mismatch.data["implied_kwh"] == pytest.approx(1_467.2 * 576)
-    assert mismatch.data["expected_min_kwh"] == pytest.approx(1_467.2 * 576 * 0.7)
-    assert mismatch.data["expected_max_kwh"] == pytest.approx(1_467.2 * 576 * 1.2 * 1.3)
+    # the energy model: uptime 0.90/0.97/1.00 × overhead 1.01/1.03/1.06 × PUE 1.01/1.10/1.20
+    assert mismatch.data["estimate_lower_kwh"] == pytest.approx(1_467.2 * 576 * 0.9 * 1.01**2)
+    assert mismatch.data["estimate_best_kwh"] == pytest.approx(1_467.2 * 576 * 0.97 * 1.03 * 1.1)
+    assert mismatch.data["estimate_upper_kwh"] == pytest.approx(1_467.2 * 576 * 1.06 * 1.2)
+    assert mismatch.data["expected_min_kwh"] == pytest.approx(1_467.2 * 576 * 0.9 * 1.01**2 * 0.7)
+    assert mismatch.data["expected_max_kwh"] == pytest.approx(1_467.2 * 576 * 1.06 * 1.2 * 1.3)
 
 
 def test_hashrate_check_reports_the_implied_efficiency() -> None:
@@ -369,7 +372,12 @@ def test_a_planned_start_after_the_period_is_fine_on_a_nil_return() -> None:
             {"equipment_tolerance_pct": 200},
         ),
         (
-            Case("submission.hashrate_energy_mismatch", {"coins.0.hashrate_ths": 1_000}, None),
+            Case(
+                "submission.hashrate_energy_mismatch",
+                {"coins.0.hashrate_ths": 1_000},
+                None,
+                context={"catalogue": ()},
+            ),
             {"sha256_efficiency_max_j_per_th": 600},
         ),
         (

@@ -87,6 +87,7 @@ class Boundary(NamedTuple):
 
 
 _STRICT = {"capacity_tolerance_pct": 0.0}
+_MODEL_EDGE = {"pue_upper": 1.0, "equipment_tolerance_pct": 0.0}
 
 BOUNDARIES = [
     # the review's example, and the first failure of the old code in 1,000–100,000 kWh
@@ -165,16 +166,32 @@ BOUNDARIES = [
         _STRICT,
         {"contracted_grid_capacity_kw": 2_011.0},
     ),
-    # (100 × 1,884 W + 50 × 3,344 W) × 720 h = 256,032 kWh, with PUE 1 and no tolerance
+    # the energy model with PUE 1 and no tolerance: 100 × 3,250 W + 50 × 3,344 W (the
+    # catalogue's ratings, whatever is declared) = 492,200 W over 720 h; upper = × 1.00
+    # uptime × 1.06 overhead = 375,646.56 kWh, lower = × 0.90 × 1.01 = 322,135.056 kWh
     Boundary(
         equipment_energy_mismatch,
-        {"equipment.0.rated_power_w": "1.884 kW", "mining_electricity_kwh": "256.032 MWh"},
-        {"pue_upper": 1.0, "equipment_tolerance_pct": 0.0},
+        {"equipment.0.rated_power_w": "1.884 kW", "mining_electricity_kwh": "375.64656 MWh"},
+        _MODEL_EDGE,
     ),
-    # 1,016 TH/s × 14 J/TH × 720 h = 10,241.28 kWh, the lowest plausible electricity
+    Boundary(
+        equipment_energy_mismatch,
+        {"mining_electricity_kwh": "322.135056 MWh"},
+        _MODEL_EDGE,
+    ),
+    # no catalogue: efficiency from the settings, 14–160 J/TH; 1,016 TH/s × 720 h:
+    # upper 160 × 1.06 → 124,065.792 kWh, lower 14 × 0.90 × 1.01 → 9,309.32352 kWh
     Boundary(
         hashrate_energy_mismatch,
-        {"coins.0.hashrate_ths": "1.016 PH/s", "coins.0.electricity_kwh": "10.24128 MWh"},
+        {"coins.0.hashrate_ths": "1.016 PH/s", "coins.0.electricity_kwh": "124.065792 MWh"},
+        _MODEL_EDGE,
+        {"catalogue": ()},
+    ),
+    Boundary(
+        hashrate_energy_mismatch,
+        {"coins.0.hashrate_ths": "1.016 PH/s", "coins.0.electricity_kwh": "9.30932352 MWh"},
+        _MODEL_EDGE,
+        {"catalogue": ()},
     ),
     Boundary(equipment_power_implausible, {"equipment.0.rated_power_w": "0.1 kW"}),
     Boundary(equipment_power_implausible, {"equipment.0.rated_power_w": "0.015 MW"}),

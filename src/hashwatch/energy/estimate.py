@@ -43,7 +43,13 @@ class Assumption:
 
 #: factors applied to the rated power (the defaults of :func:`energy_bounds_kwh`).
 UPTIME = Assumption(
-    "uptime", 0.90, 0.97, 1.00, "fraction of hours", "hashwatch default: 3 % downtime best"
+    "uptime",
+    0.90,
+    0.97,
+    1.00,
+    "fraction of hours",
+    "hashwatch assumption, no published figure: miners run near 100 % of capacity 24/7 "
+    "(NDRC; ERCOT), 3 % downtime best, 10 % with curtailment lower",
 )
 OVERHEAD = Assumption(
     "hardware_overhead",

@@ -71,22 +71,23 @@ class RuleSettings(BaseModel):
         30.0,
         ge=0,
         le=200,
-        description="Allowed gap between declared mining electricity and Σ count × rated "
-        "power × hours (× PUE upper bound above) [%].",
+        description="Allowed gap beyond the energy model's lower and upper bounds of the "
+        "electricity implied by the declared equipment or SHA-256 hashrate [%].",
     )
     sha256_efficiency_min_j_per_th: float = Field(
         14.0,
         gt=0,
         le=1000,
-        description="Most efficient plausible SHA-256 machine [J/TH]; energy-model.md §9: "
-        "Antminer S21 Pro 14.3 J/TH.",
+        description="Most efficient plausible SHA-256 machine [J/TH], used by the hashrate "
+        "check when neither the declared machines nor the catalogue give an efficiency; "
+        "energy-model.md §9: Antminer S21 Pro 14.3 J/TH.",
     )
     sha256_efficiency_max_j_per_th: float = Field(
         160.0,
         gt=0,
         le=5000,
-        description="Least efficient SHA-256 machine plausibly still mining [J/TH]; "
-        "energy-model.md §9: Avalon 741 157.5, Antminer T9+ 136, S9 ≈ 98 J/TH.",
+        description="Least efficient SHA-256 machine plausibly still mining [J/TH], the "
+        "hashrate check's last resort as above; energy-model.md §9: Avalon 741 157.5, Antminer T9+ 136, S9 ≈ 98 J/TH.",
     )
     rated_power_min_w: float = Field(
         100.0,
