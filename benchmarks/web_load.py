@@ -72,12 +72,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def server(env: dict[str, str], port: int, log: Path, workers: int = 1) -> Iterator[str]:
     """``hashwatch serve`` in a subprocess until the block ends; yields its base URL."""
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "hashwatch", "serve", "--port", str(port)],
+            [
+                *(sys.executable, "-m", "hashwatch", "serve", "--port", str(port)),
+                *("--workers", str(workers)),
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -120,11 +123,17 @@ async def file_one(
     retries: int,
     cut_after_s: float | None,
     start: asyncio.Event,
+    delay_s: float = 0.0,
 ) -> None:
-    """One reporter: file, retrying with the same Idempotency-Key until an answer is final."""
+    """One reporter: file, retrying with the same Idempotency-Key until an answer is final.
+
+    The first attempt leaves ``delay_s`` after the common start (0: all at once).
+    """
     code, token, report = job
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"load-{code}"}
     await start.wait()
+    if delay_s:
+        await asyncio.sleep(delay_s)
     for attempt in range(retries + 1):
         if attempt:
             tally.retries += 1
@@ -160,11 +169,18 @@ async def load(
     cut_share: float,
     cut_after_ms: float,
     seed: int,
+    rate_per_s: float | None = None,
 ) -> tuple[Tally, float]:
-    """All reporters at once; returns the tally and the wall-clock seconds."""
+    """Every reporter files once; returns the tally and the wall-clock seconds.
+
+    Without ``rate_per_s`` all first attempts leave at the same instant (a burst); with it
+    they arrive as a Poisson process of that rate (exponential gaps, seeded): an open-loop
+    load, so a slow server does not slow the arrivals down.
+    """
     tally = Tally()
     rng = random.Random(seed)
     cut = set(rng.sample(range(len(jobs)), round(len(jobs) * cut_share)))
+    delays = arrival_delays_s(rng, len(jobs), rate_per_s)
     limits = httpx.Limits(max_connections=len(jobs), max_keepalive_connections=len(jobs))
     start = asyncio.Event()
     async with httpx.AsyncClient(limits=limits) as client:
@@ -178,6 +194,7 @@ async def load(
                     retries=retries,
                     cut_after_s=cut_after_ms / 1000 if index in cut else None,
                     start=start,
+                    delay_s=delays[index],
                 )
             )
             for index, job in enumerate(jobs)
@@ -187,6 +204,17 @@ async def load(
         start.set()
         await asyncio.gather(*tasks)
         return tally, time.perf_counter() - began
+
+
+def arrival_delays_s(rng: random.Random, count: int, rate_per_s: float | None) -> list[float]:
+    """Start offsets [s] of ``count`` arrivals: all 0, or a Poisson process of ``rate_per_s``."""
+    if not rate_per_s:
+        return [0.0] * count
+    delays, moment = [], 0.0
+    for _ in range(count):
+        moment += rng.expovariate(rate_per_s)
+        delays.append(moment)
+    return delays
 
 
 def stored_versions(db: Database, ref: str) -> dict[str, int]:
@@ -239,7 +267,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "HASHWATCH_DATABASE_URL": url,
             "HASHWATCH_ENVIRONMENT": "development",
         }
-        with server(env, free_port(), workdir / "server.log") as base:
+        with server(env, free_port(), workdir / "server.log", args.workers) as base:
             tally, seconds = asyncio.run(
                 load(
                     base,
@@ -249,6 +277,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     cut_share=args.cut_share,
                     cut_after_ms=args.cut_after_ms,
                     seed=args.seed,
+                    rate_per_s=args.rate,
                 )
             )
         versions = stored_versions(db, ref)
@@ -260,6 +289,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "backend": make_url(url).get_backend_name(),
         "reporters": len(jobs),
+        "arrivals": f"Poisson, {args.rate}/s" if args.rate else "burst (all at once)",
+        "server_workers": args.workers,
         "seconds": round(seconds, 2),
         "throughput_reports_per_s": round(len(jobs) / seconds, 1),
         "latency_ms": {
@@ -295,6 +326,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--cut-after-ms", type=float, default=50.0, help="client timeout of a cut attempt [ms]"
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="arrivals per second (Poisson, open loop); default: every reporter at once",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)

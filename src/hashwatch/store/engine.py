@@ -7,7 +7,8 @@ This is the only module that knows SQLite from PostgreSQL. Services receive a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,9 @@ class Database:
                 "use sqlite:/// or postgresql+psycopg://"
             )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
         # Readers see one consistent snapshot (audit verification relies on it): SQLite's
         # deferred transactions in WAL mode do; PostgreSQL needs REPEATABLE READ.
         read_options: dict[str, Any] = {READ_ONLY: True}
@@ -103,8 +107,15 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        with self._sessions() as session, session.begin():
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        On SQLite the writers of this process queue on a lock before ``BEGIN IMMEDIATE``:
+        SQLite's own busy handler makes a waiting writer sleep and poll (up to 100 ms a
+        time), which under concurrent requests adds long, random waits; the lock hands the
+        database over as soon as the previous writer commits. Other processes still meet
+        the busy timeout.
+        """
+        with self._writer_lock, self._sessions() as session, session.begin():
             yield session
 
     @contextmanager
