@@ -21,7 +21,7 @@ VENDOR_FILES := \
 	vega-embed/build/vega-embed.min.js
 VENDOR_LICENSES := htmx.org vega vega-lite vega-embed
 
-.PHONY: install assets demo test lint typecheck pytest bench bench-web i18n docs clean
+.PHONY: install system-packages assets demo test lint typecheck pytest bench bench-web i18n docs clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,7 +43,12 @@ $(VENDOR)/.installed: package.json package-lock.json
 
 assets: $(VENDOR)/.installed
 
-install: $(VENV)/.installed assets
+# pango, HarfBuzz and a Chinese font for the PDF report, from apt when missing (a warning, not
+# an error, where apt or root rights are not available: only the PDF needs them).
+system-packages:
+	scripts/system-packages.sh pdf --optional
+
+install: $(VENV)/.installed assets system-packages
 
 # The demo keeps to a folder of its own, rebuilt each time, so it never touches real data.
 DEMO_DIR ?= hashwatch-demo
