@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000",
         description="Base URL of the web app, used to build the notice links sent to recipients.",
     )
+    secure_cookies: bool | None = Field(
+        None,
+        description="Secure cookies (named with the __Host- prefix) and HSTS; default: on when "
+        "public_url starts with https://, whatever scheme a TLS proxy forwards.",
+    )
     max_request_body_bytes: int = Field(
         20 * 1024 * 1024,
         ge=1024,
@@ -56,6 +61,27 @@ class Settings(BaseSettings):
     district_file: Path | None = Field(
         None,
         description="CSV (code,name_zh,name_pinyin) replacing Beijing's 16 districts.",
+    )
+    assessment_min_facilities: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="Published assessment cells built from fewer facilities are suppressed.",
+    )
+    jurisdiction_name: str = Field(
+        "Beijing",
+        min_length=1,
+        description="Jurisdiction whose total electricity is the denominator of the city share.",
+    )
+    jurisdiction_electricity_file: Path | None = Field(
+        None,
+        description="CSV (jurisdiction,year,value,unit,source) replacing the shipped "
+        "Beijing electricity table.",
+    )
+    emission_factor_file: Path | None = Field(
+        None,
+        description="CSV (level,region,vintage_year,value,unit,publication_date,source) "
+        "replacing the shipped grid emission factors.",
     )
 
     @model_validator(mode="after")
@@ -77,6 +103,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'hashwatch.sqlite3').resolve()}"
+
+    @property
+    def serves_https(self) -> bool:
+        """Browsers reach the app over HTTPS: cookies are Secure and HSTS is sent."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.public_url.strip().lower().startswith("https://")
 
     @property
     def outbox_dir(self) -> Path:

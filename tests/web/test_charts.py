@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hashwatch.web.charts import (
+from hashwatch.charts.notice import (
     VEGA_LITE_SCHEMA,
     DistrictChartLabels,
     district_mining_chart,

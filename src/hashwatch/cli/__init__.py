@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from hashwatch.cli import (
     accounts,
+    assess,
     audit,
     demo,
     energy,
@@ -45,6 +46,7 @@ web.register(app)
 app.add_typer(accounts.users, name="user")
 app.add_typer(accounts.tokens, name="token")
 app.add_typer(energy.app, name="energy")
+assess.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,7 @@ from hashwatch.accounts.principal import Principal
 from hashwatch.errors import PermissionDeniedError
 from hashwatch.io.registry_files import configured_districts
 from hashwatch.reporting.districts import District
-from hashwatch.web.charts import energy_unit
+from hashwatch.charts.notice import energy_unit
 from hashwatch.web.deps import SessionDep, SettingsDep
 from hashwatch.web.i18n import Formatter
 from hashwatch.web.pages.common import N_, PageContext, is_htmx, page_context, render

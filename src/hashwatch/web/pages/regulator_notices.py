@@ -2,7 +2,10 @@
 actions on a notice (add recipients, issue, remind, resend a token, close).
 
 Each action posts a form (with the CSRF field) and redirects back to the dashboard with a
-message; a refused action shows the dashboard again with the reason (409 or 422).
+message; a refused action shows the dashboard again with the reason (409 or 422). Creating a
+notice, adding recipients, issuing, resending a token and closing are for admins
+(:data:`~hashwatch.web.deps.AdminDep`, 403 for analysts); reminding is for every regulator
+user.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ from fastapi.responses import JSONResponse, Response
 from hashwatch.errors import HashwatchError, InputError
 from hashwatch.services import notices
 from hashwatch.services.dashboard import notice_dashboard, organizations
-from hashwatch.web.charts import (
+from hashwatch.charts.notice import (
     DistrictChartLabels,
     StatusChartLabels,
     district_mining_chart,
     status_chart,
 )
 from hashwatch.web.csrf import CsrfDep
-from hashwatch.web.deps import DbDep, SettingsDep
+from hashwatch.web.deps import AdminDep, DbDep, SettingsDep
 from hashwatch.web.errors import status_for
 from hashwatch.web.pages.regulator_common import (
     RegulatorPage,
@@ -94,12 +97,14 @@ def _new_form(
 
 
 @router.get("/notices/new")
-def new_notice(staff: RegulatorPage) -> Response:
+def new_notice(staff: RegulatorPage, _admin: AdminDep) -> Response:
     return _new_form(staff, {"timezone": "Asia/Shanghai"})
 
 
 @router.post("/notices")
-async def create_notice(request: Request, staff: RegulatorPage, db: DbDep, _: CsrfDep) -> Response:
+async def create_notice(
+    request: Request, staff: RegulatorPage, _admin: AdminDep, db: DbDep, _: CsrfDep
+) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
@@ -169,6 +174,7 @@ def add_recipients(
     *,
     ref: str,
     staff: RegulatorPage,
+    _admin: AdminDep,
     db: DbDep,
     settings: SettingsDep,
     _: CsrfDep,
@@ -195,7 +201,14 @@ def add_recipients(
 
 
 @router.post("/notices/{ref}/issue")
-def issue(ref: str, staff: RegulatorPage, db: DbDep, settings: SettingsDep, _: CsrfDep) -> Response:
+def issue(
+    ref: str,
+    staff: RegulatorPage,
+    _admin: AdminDep,
+    db: DbDep,
+    settings: SettingsDep,
+    _: CsrfDep,
+) -> Response:
     try:
         result = notices.issue_notice(db, ref, actor=staff.actor, settings=settings)
     except HashwatchError as exc:
@@ -218,7 +231,13 @@ def remind(
 
 @router.post("/notices/{ref}/facilities/{code}/token")
 def resend_token(
-    ref: str, code: str, staff: RegulatorPage, db: DbDep, settings: SettingsDep, _: CsrfDep
+    ref: str,
+    code: str,
+    staff: RegulatorPage,
+    _admin: AdminDep,
+    db: DbDep,
+    settings: SettingsDep,
+    _: CsrfDep,
 ) -> Response:
     """A new access token for one recipient; the old one stops working."""
     try:
@@ -229,7 +248,7 @@ def resend_token(
 
 
 @router.post("/notices/{ref}/close")
-def close(ref: str, staff: RegulatorPage, db: DbDep, _: CsrfDep) -> Response:
+def close(ref: str, staff: RegulatorPage, _admin: AdminDep, db: DbDep, _: CsrfDep) -> Response:
     try:
         notices.close_notice(db, ref, actor=staff.actor)
     except HashwatchError as exc:
