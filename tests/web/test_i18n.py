@@ -15,13 +15,16 @@ from hashwatch.web.i18n import LOCALES, Formatter, catalog_path, choose_locale, 
 from hashwatch.web.pages.common import FLASH, error_page, templates, wants_html
 
 ROOT = Path(__file__).parents[2]
-WEB = "src/hashwatch/web"
+#: the packages babel.cfg extracts from: the pages, the printed report, the assessment notes
+SCOPES = ("src/hashwatch/web", "src/hashwatch/documents", "src/hashwatch/services")
 
 
 def _on_the_way_to_web(dirpath: str) -> bool:
-    """Walk only the directories that lead to or lie in the web package (babel.cfg's scope)."""
+    """Walk only the directories that lead to or lie in babel.cfg's packages."""
     relative = Path(dirpath).relative_to(ROOT).as_posix()
-    return relative == "." or WEB.startswith(relative) or relative.startswith(WEB)
+    return relative == "." or any(
+        scope.startswith(relative) or relative.startswith(scope) for scope in SCOPES
+    )
 
 
 def _extracted() -> set[str]:
@@ -45,6 +48,7 @@ def test_every_page_string_is_in_both_catalogs_and_translated_in_chinese() -> No
     extracted = _extracted()
     assert "Submit the report" in extracted  # templates are scanned
     assert "Open the link in your notice to report." in extracted  # and page code
+    assert "Headline figures" in extracted  # and the printed report
     assert set(FLASH.values()) <= extracted
     for locale in LOCALES:
         catalog = _catalog(locale)

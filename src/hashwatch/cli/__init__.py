@@ -19,8 +19,10 @@ from hashwatch.cli import (
     audit,
     demo,
     energy,
+    meters,
     notices,
     registry,
+    report,
     schema,
     setup,
     submissions,
@@ -47,6 +49,8 @@ app.add_typer(accounts.users, name="user")
 app.add_typer(accounts.tokens, name="token")
 app.add_typer(energy.app, name="energy")
 assess.register(app)
+app.add_typer(meters.app, name="meters")
+report.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

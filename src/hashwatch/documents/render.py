@@ -18,14 +18,15 @@ import functools
 import shutil
 import subprocess
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from hashwatch.errors import ConfigurationError
 
 #: the Vega-Lite minor version of package.json (vega-lite 6.4.x), which vl-convert bundles.
 VEGA_LITE_VERSION: Final = "6.4"
+D3Locale = Literal["zh-CN", "en-US"]
 #: d3-format / d3-time-format locales by hashwatch language.
-_D3_LOCALES: Final = {"zh": "zh-CN", "en": "en-US"}
+_D3_LOCALES: Final[dict[str, D3Locale]] = {"zh": "zh-CN", "en": "en-US"}
 
 
 def chart_svg(spec: Mapping[str, Any], *, lang: str = "en") -> str:
@@ -36,7 +37,7 @@ def chart_svg(spec: Mapping[str, Any], *, lang: str = "en") -> str:
     """
     import vl_convert  # a large native module, loaded only when a chart is drawn
 
-    locale = _D3_LOCALES.get(lang, "en-US")
+    locale: D3Locale = _D3_LOCALES.get(lang, "en-US")
     return str(
         vl_convert.vegalite_to_svg(
             dict(spec),
