@@ -190,7 +190,7 @@ def test_templates_read_back(tmp_path: Path) -> None:
     path = tmp_path / "template.xlsx"
     path.write_bytes(template_xlsx(["DC-000", "DC-002"]))
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["reports", "coins", "equipment"]
+    assert workbook.sheetnames == ["reports", "coins", "equipment", "lists"]  # lists: hidden
     assert "facility_electricity_kwh [kWh]" in template_headers("reports")
     table = read_report_upload({"reports": (path.name, path.read_bytes())})
     assert [(r.row, r.facility_code, r.raw) for r in table.rows] == [

@@ -88,14 +88,3 @@ def test_resending_a_token_ends_sessions_opened_with_the_old_link(
     assert accounts.resolve_session(world.db, info.session_id) is not None
     notices.resend_token(world.db, REF, "A-DC-1", actor="test", settings=world.settings)
     assert accounts.resolve_session(world.db, info.session_id) is None
-
-
-def test_a_locked_user_gets_the_same_answer_as_a_wrong_password(world: World) -> None:
-    for _ in range(accounts.MAX_FAILED_LOGINS):
-        with pytest.raises(PermissionDeniedError):
-            accounts.login(world.db, "analyst", "not the password")
-    with pytest.raises(PermissionDeniedError) as locked:
-        accounts.login(world.db, "analyst", PASSWORD)  # right password, but locked
-    with pytest.raises(PermissionDeniedError) as unknown:
-        accounts.login(world.db, "nobody-here", "whatever it is")
-    assert locked.value.message == unknown.value.message == "wrong user name or password"

@@ -19,9 +19,15 @@ def test_diff_reports_lists_changed_added_and_removed_leaves() -> None:
     before = {"a": 1, "coins": [{"coin": "BTC", "kwh": 5}], "gone": "x", "same": [1, 2]}
     after = {"a": 2, "coins": [{"coin": "BTC", "kwh": 5}, {"coin": "ETH"}], "same": [1, 2]}
     assert views.diff_reports(before, after) == [
-        {"field": "a", "change": "changed", "before": 1, "after": 2},
-        {"field": "coins.1.coin", "change": "added", "before": None, "after": "ETH"},
-        {"field": "gone", "change": "removed", "before": "x", "after": None},
+        {"field": "a", "change": "changed", "before": 1, "after": 2, "line": None},
+        {
+            "field": "coins.1",
+            "change": "added",
+            "before": None,
+            "after": {"coin": "ETH"},
+            "line": "ETH",
+        },
+        {"field": "gone", "change": "removed", "before": "x", "after": None, "line": None},
     ]
 
 
@@ -29,8 +35,8 @@ def test_diff_of_equal_reports_is_empty() -> None:
     report = {"x": {"y": [1, {"z": None}]}, "empty": [], "none": {}}
     assert views.diff_reports(report, report) == []
     assert views.diff_reports({"empty": []}, {"empty": [1]}) == [
-        {"field": "empty", "change": "removed", "before": [], "after": None},
-        {"field": "empty.0", "change": "added", "before": None, "after": 1},
+        {"field": "empty", "change": "removed", "before": [], "after": None, "line": None},
+        {"field": "empty.0", "change": "added", "before": None, "after": 1, "line": None},
     ]
 
 

@@ -26,7 +26,7 @@ from hashwatch.services import accounts
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
 from hashwatch.web.deps import SESSION_COOKIE
-from tests.web.api.world import PASSWORD, REF, World, build_world, settings_for
+from tests.web.api.world import ADMIN, PASSWORD, REF, World, build_world, settings_for
 
 CHECKS = [
     not_a_server_error,
@@ -40,11 +40,11 @@ Headers = Callable[[str, str], dict[str, str]]
 
 def regulator_headers(world: World) -> Headers:
     """The regulator's cookie and CSRF header; a new session after each sign-out."""
-    current = {"info": accounts.login(world.db, "analyst", PASSWORD)}
+    current = {"info": accounts.login(world.db, ADMIN, PASSWORD)}
 
     def headers(method: str, path: str) -> dict[str, str]:
         if (method, path) == ("DELETE", "/api/v1/session"):
-            current["info"] = accounts.login(world.db, "analyst", PASSWORD)
+            current["info"] = accounts.login(world.db, ADMIN, PASSWORD)
         info = current["info"]
         return {
             "Cookie": f"{SESSION_COOKIE}={info.session_id}",

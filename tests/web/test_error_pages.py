@@ -51,6 +51,32 @@ def test_oversized_bodies_get_413(client: TestClient) -> None:
         "/api/v1/session", content=b"x" * 4096, headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
+    assert response.json()["code"] == "request.too_large"
+
+
+def _chunks(size: int) -> Iterator[bytes]:
+    """A body sent without Content-Length (chunked), so that the limit counts it."""
+    for _ in range(size // 1024):
+        yield b"x" * 1024
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_an_oversized_page_upload_gets_the_413_page(client: TestClient, streamed: bool) -> None:
+    """A browser's form post (bulk upload, registry import) is answered with a page."""
+    headers = {"accept": "text/html,application/xhtml+xml", "accept-language": "en"}
+    files = {"file": ("registry.csv", b"x" * 4096, "text/csv")}
+    if streamed:
+        headers["content-type"] = "multipart/form-data; boundary=x"
+        response = client.post("/registry/check", content=_chunks(4096), headers=headers)
+    else:
+        response = client.post("/org/upload", files=files, headers=headers)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "The upload is too large" in response.text
+    assert "2048 bytes" in response.text
+    api = client.post("/api/v1/registry/imports", files=files, headers=headers)
+    assert api.status_code == 413
+    assert api.json()["code"] == "request.too_large"  # the API stays JSON
 
 
 def test_security_headers_are_set(client: TestClient) -> None:

@@ -90,6 +90,8 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/notices/{ref}/recipients/{code}/token"): Spec("regulator"),
     ("POST", "/api/v1/notices/{ref}/close"): Spec("regulator"),
     ("GET", "/api/v1/notices/{ref}/export"): Spec("regulator", params={"format": "json"}),
+    ("GET", "/api/v1/notices/{ref}/assessment"): Spec("regulator"),
+    ("GET", "/api/v1/notices/{ref}/report"): Spec("regulator", params={"format": "xlsx"}),
     ("POST", "/api/v1/notices/{ref}/facilities/{code}/submissions"): Spec("entity", json=report_a),
     ("POST", "/api/v1/notices/{ref}/facilities/{code}/check"): Spec("entity", json=report_a),
     ("PUT", "/api/v1/notices/{ref}/facilities/{code}/draft"): Spec("entity", json=report_a),

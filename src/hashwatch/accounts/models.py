@@ -32,10 +32,24 @@ class User(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """Failed sign-ins of one user from one client address (the lockout's counter).
+
+    Keyed on the address too: failures from one place lock the user out from that place
+    only, so whoever knows a user name cannot keep that user out from everywhere.
+    """
+
+    __tablename__ = "login_failures"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    client_address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class SessionKind(enum.StrEnum):

@@ -28,6 +28,11 @@ class Principal:
     def is_regulator(self) -> bool:
         return self.kind == "user"
 
+    @property
+    def is_admin(self) -> bool:
+        """A regulator admin: imports the registry, creates, issues and closes notices."""
+        return self.is_regulator and self.role is Role.ADMIN
+
     def may_see_facility(self, facility_id: int) -> bool:
         """Regulator users see every facility; an entity only its own."""
         return self.is_regulator or facility_id in self.facility_ids

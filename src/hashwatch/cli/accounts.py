@@ -18,6 +18,7 @@ from hashwatch.cli.common import (
     resolve_actor,
 )
 from hashwatch.services import accounts as service
+from hashwatch.services.session_purge import purge_expired_sessions
 
 users = typer.Typer(help="Regulator users (admin, analyst).", no_args_is_help=True)
 tokens = typer.Typer(help="API tokens of reporting organizations.", no_args_is_help=True)
@@ -82,6 +83,21 @@ def list_users(fmt: FormatOption = OutputFormat.TABLE) -> None:
     Example: hashwatch user list --format json
     """
     emit_rows(service.list_users(open_database()), fmt)
+
+
+@users.command("purge-sessions")
+def purge_sessions(actor: ActorOption = None) -> None:
+    """Delete expired browser sessions and stale failed-login counters (audited).
+
+    Each sign-in does this on the side; run it from cron to keep the tables small.
+
+    Example: hashwatch user purge-sessions
+    """
+    purged = purge_expired_sessions(open_database(), actor=resolve_actor(actor))
+    console.print(
+        f"purged {purged.sessions} expired sessions and "
+        f"{purged.login_failures} stale failed-login counters"
+    )
 
 
 @tokens.command("create")

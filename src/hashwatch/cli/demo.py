@@ -14,6 +14,7 @@ from rich.table import Table
 
 from hashwatch.accounts.models import Role
 from hashwatch.cli.common import console, open_database, settings
+from hashwatch.cli.meters import demo_meters
 from hashwatch.cli.web import TokenLinkFilter
 from hashwatch.demo.city import DemoSummary, build_demo_city, reset_demo_data, tokens_from_messages
 from hashwatch.demo.facilities import DEFAULT_FACILITIES, MIN_FACILITIES
@@ -32,6 +33,7 @@ _PASSWORD_CHARS: Final = 16
 
 
 def demo(
+    ctx: typer.Context,
     seed: Annotated[int, typer.Option(help="Seed of the city: one seed, one city.")] = 2021,
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="--no-serve: build and print only.")
@@ -57,6 +59,8 @@ def demo(
 
     Example: HASHWATCH_DATA_DIR=./demo-city hashwatch demo --seed 7 --no-serve
     """
+    if ctx.invoked_subcommand is not None:
+        return
     cfg = demo_settings(settings(), port)
     if reset:
         for path in reset_demo_data(cfg):
@@ -223,5 +227,8 @@ def print_summary(summary: DemoSummary) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the top-level app."""
-    app.command()(demo)
+    """Add ``hashwatch demo`` (builds the city) with its subcommand ``demo meters``."""
+    group = typer.Typer(pretty_exceptions_enable=False)
+    group.callback(invoke_without_command=True)(demo)
+    group.command("meters")(demo_meters)
+    app.add_typer(group, name="demo")

@@ -271,6 +271,11 @@ def _energy(value_kwh: float | None, fmt: Formatter) -> str:
     return f"{fmt.quantity(value_kwh / size, unit, 2)} ({exact})"
 
 
+def headline_figures(data: Mapping[str, Any], lang: str) -> list[Headline]:
+    """The report's headline figures in ``lang`` (the dashboard shows the same)."""
+    return _headlines(data, Formatter(lang), translations(lang).gettext)
+
+
 def _headlines(data: Mapping[str, Any], fmt: Formatter, _: Translate) -> list[Headline]:
     totals, coverage = data["totals"], data["coverage"]
     imputation, jurisdiction = data["imputation"], data["jurisdiction"]
@@ -353,7 +358,10 @@ def _headlines(data: Mapping[str, Any], fmt: Formatter, _: Translate) -> list[He
     return lines
 
 
-def _charts(data: Mapping[str, Any], lang: str, _: Translate) -> list[Chart]:
+def chart_specs(data: Mapping[str, Any], _: Translate) -> dict[str, dict[str, Any]]:
+    """The report's charts by name (districts, coins, coverage, estimates, trend), as Vega-Lite
+    specs with translated words; the dashboard embeds the same specs. Estimates need the
+    internal data (per facility) and trend more than one notice: they may be absent."""
     districts = [
         {
             "district": row["label"],
@@ -372,8 +380,8 @@ def _charts(data: Mapping[str, Any], lang: str, _: Translate) -> list[Chart]:
         ("returned", _("Returned"), totals["returned"]),
         ("no_report", _("No report"), totals["no_report"]),
     ]
-    specs = [
-        district_mining_chart(
+    specs = {
+        "districts": district_mining_chart(
             districts,
             DistrictChartLabels(
                 title=_("Reported mining electricity by district"),
@@ -384,7 +392,7 @@ def _charts(data: Mapping[str, Any], lang: str, _: Translate) -> list[Chart]:
                 involved=_("Facilities involved in mining"),
             ),
         ),
-        charts.coin_chart(
+        "coins": charts.coin_chart(
             data["by_coin"],
             charts.CoinChartLabels(
                 title=_("Mining electricity by coin"),
@@ -394,44 +402,53 @@ def _charts(data: Mapping[str, Any], lang: str, _: Translate) -> list[Chart]:
                 facilities=_("Facilities"),
             ),
         ),
-        charts.coverage_chart(
+        "coverage": charts.coverage_chart(
             standings,
             charts.CoverageChartLabels(
                 title=_("Who has reported"), standing=_("Standing"), facilities=_("Facilities")
             ),
         ),
-    ]
+    }
     facilities = data["declared_vs_estimated"].get("facilities")
     if facilities:
-        specs.append(
-            charts.declared_vs_estimated_chart(
-                facilities,
-                charts.EstimateChartLabels(
-                    title=_("Declared mining electricity against the energy model's bounds"),
-                    facility=_("Facility"),
-                    electricity=_("Electricity"),
-                    declared=_("Declared"),
-                    bounds=_("Energy model, lower–upper"),
-                    status=_("Declared vs bounds"),
-                    inside=_("inside"),
-                    below=_("below"),
-                    above=_("above"),
-                ),
-            )
+        specs["estimates"] = charts.declared_vs_estimated_chart(
+            facilities,
+            charts.EstimateChartLabels(
+                title=_("Declared mining electricity against the energy model's bounds"),
+                facility=_("Facility"),
+                electricity=_("Electricity"),
+                declared=_("Declared"),
+                bounds=_("Energy model, lower–upper"),
+                status=_("Declared vs bounds"),
+                inside=_("inside"),
+                below=_("below"),
+                above=_("above"),
+            ),
         )
     if len(data["trend"]) > 1:
-        specs.append(
-            charts.trend_chart(
-                data["trend"],
-                charts.TrendChartLabels(
-                    title=_("Mining electricity per day, notice by notice"),
-                    period=_("Period end"),
-                    per_day=_("Mining electricity per day"),
-                    facilities=_("Facilities involved in mining"),
-                ),
-            )
+        specs["trend"] = charts.trend_chart(
+            data["trend"],
+            charts.TrendChartLabels(
+                title=_("Mining electricity per day, notice by notice"),
+                period=_("Period end"),
+                per_day=_("Mining electricity per day"),
+                facilities=_("Facilities involved in mining"),
+            ),
         )
-    return [Chart(str(s["title"]), chart_svg(s, lang=lang), s) for s in specs]
+    return specs
+
+
+def _charts(data: Mapping[str, Any], lang: str, _: Translate) -> list[Chart]:
+    return [
+        Chart(str(spec["title"]), chart_svg(spec, lang=lang), spec)
+        for spec in chart_specs(data, _).values()
+    ]
+
+
+def translated_notes(data: Mapping[str, Any], lang: str) -> list[str]:
+    """The assessment's method and data-quality notes in ``lang``."""
+    fmt, _ = Formatter(lang), translations(lang).gettext
+    return [_note(n, fmt, _) for n in data.get("note_templates", ())]
 
 
 def _note(item: Mapping[str, Any], fmt: Formatter, _: Translate) -> str:

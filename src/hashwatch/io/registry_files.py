@@ -25,13 +25,13 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hashwatch.errors import FileFormatError
 from hashwatch.io.csvtext import csv_records, decode_csv_bytes
 from hashwatch.io.tables import atomic_path, write_csv, write_xlsx
 from hashwatch.io.workbooks import bounded_rows, open_workbook
+from hashwatch.io.xlsx_checks import list_check, number_check
 from hashwatch.reporting.districts import (
     BEIJING_DISTRICTS,
     DISTRICT_COLUMNS,
@@ -349,6 +349,33 @@ def _help_rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+#: Number ranges of the template's numeric columns: (minimum, maximum or None).
+TEMPLATE_RANGES: dict[str, tuple[float, float | None]] = {
+    "latitude": (-90.0, 90.0),
+    "longitude": (-180.0, 180.0),
+    "rated_it_capacity_kw": (0.0, None),
+    "contracted_grid_capacity_kw": (0.0, None),
+}
+
+
+def _add_checks(sheet: Worksheet, n_districts: int) -> None:
+    """Drop-downs for the organization kind and the district (other spellings are accepted
+    too, so they do not refuse), and ranges with a prompt for the numeric columns."""
+    kinds = ",".join(k.value for k in KIND_LABELS_ZH)
+    lists = (
+        ("organization_kind", f'"{kinds}"'),
+        ("district", f"districts!$B$2:$B${n_districts + 1}"),
+    )
+    for column, formula in lists:
+        position = COLUMNS.index(column) + 1
+        title, prompt = COLUMN_LABELS_ZH[column], COLUMN_HELP[column]
+        list_check(sheet, position, formula, title=title, prompt=prompt, error_style=None)
+    for column, (low, high) in TEMPLATE_RANGES.items():
+        position = COLUMNS.index(column) + 1
+        title, prompt = COLUMN_LABELS_ZH[column], COLUMN_HELP[column]
+        number_check(sheet, position, minimum=low, maximum=high, title=title, prompt=prompt)
+
+
 def write_registry_template(path: Path, districts: Sequence[District]) -> None:
     """The fill-in template: header and a worked example row.
 
@@ -370,16 +397,7 @@ def write_registry_template(path: Path, districts: Sequence[District]) -> None:
     listed.append(list(DISTRICT_COLUMNS))
     for district in districts:
         listed.append([district.code, district.name_zh, district.name_pinyin])
-    kinds = ",".join(k.value for k in KIND_LABELS_ZH)
-    for column, formula in (
-        ("organization_kind", f'"{kinds}"'),
-        ("district", f"districts!$B$2:$B${len(districts) + 1}"),
-    ):
-        letter = get_column_letter(COLUMNS.index(column) + 1)
-        check = DataValidation(type="list", formula1=formula, allow_blank=True)
-        check.showErrorMessage = False  # other spellings are accepted too
-        check.add(f"{letter}2:{letter}10000")
-        sheet.add_data_validation(check)
+    _add_checks(sheet, len(districts))
     guide = workbook.create_sheet("help")
     guide.append(["column", "中文", "required", "description and unit"])
     for values in _help_rows():

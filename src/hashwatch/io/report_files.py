@@ -16,6 +16,7 @@ Judging values is :func:`hashwatch.reporting.rules.validate_report`'s business.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -30,6 +31,9 @@ from openpyxl.utils import get_column_letter
 from hashwatch.errors import FileFormatError
 from hashwatch.io.csvtext import csv_records, decode_csv_bytes
 from hashwatch.io.workbooks import bounded_rows, open_workbook
+from hashwatch.io.xlsx_checks import ErrorStyle, add_lists, list_check, number_check
+from hashwatch.reporting.report import Algorithm, OperationMode
+from hashwatch.reporting.rules_amounts import COIN_ALGORITHMS
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ class RowProblem:
     field: str | None
     code: str
     message: str
+    data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """The numbers behind ``message`` when the problem is a validation finding."""
 
 
 @dataclass(frozen=True)
@@ -410,6 +416,54 @@ def template_xlsx(facility_codes: Sequence[str] = ()) -> bytes:
                 ws.append([code])
         for position, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(position)].width = max(14, len(column.name) + 6)
+    _add_checks(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+#: The drop-down lists of the XLSX template: what the reader and the report accept.
+TEMPLATE_LISTS: Final[Mapping[str, tuple[str, ...]]] = {
+    "yes_no": ("是", "否", "yes", "no"),
+    "operation_mode": tuple(mode.value for mode in OperationMode),
+    "coin": tuple(COIN_ALGORITHMS),
+    "algorithm": tuple(algorithm.value for algorithm in Algorithm),
+}
+_LISTED: Final = frozenset({"operation_mode", "coin", "algorithm"})
+
+
+def _add_checks(workbook: Any) -> None:
+    """Drop-downs for yes/no, operation mode, coin and algorithm; ranges for amounts."""
+    formulas = add_lists(workbook, TEMPLATE_LISTS)
+    for sheet, columns in SHEETS.items():
+        ws = workbook[sheet]
+        for position, column in enumerate(columns, start=1):
+            title = f"{column.zh} {column.name}"
+            if column.kind == "boolean":
+                prompt = f"{column.zh}: 是 or 否 (yes or no)."
+                list_check(ws, position, formulas["yes_no"], title=title, prompt=prompt)
+            elif column.name in _LISTED:
+                # another coin's ticker is accepted too: the coin list only warns
+                style: ErrorStyle = "warning" if column.name == "coin" else "stop"
+                prompt = f"{column.zh}: {', '.join(TEMPLATE_LISTS[column.name])}."
+                formula = formulas[column.name]
+                list_check(ws, position, formula, title=title, prompt=prompt, error_style=style)
+            elif column.kind == "quantity":
+                prompt = (
+                    f"{column.zh}: a number in {column.unit} (or the unit in the header), "
+                    "or a value with its unit (1,200 MWh). 数字，单位见表头。"
+                )
+                top = 100.0 if column.unit == "%" else None
+                number_check(
+                    ws,
+                    position,
+                    minimum=0,
+                    maximum=top,
+                    title=title,
+                    prompt=prompt,
+                    error_style="warning",
+                )
+            elif column.kind == "integer":
+                least = 1 if column.name == "count" else 0
+                prompt = f"{column.zh}: a whole number ≥ {least}. 整数。"
+                number_check(ws, position, minimum=least, whole=True, title=title, prompt=prompt)

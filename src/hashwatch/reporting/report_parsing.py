@@ -16,7 +16,13 @@ from pydantic import (
 )
 
 from hashwatch.reporting.findings import Finding, Severity
-from hashwatch.reporting.report import FORBIDDEN_TEXT_PATTERN, Report, short_repr
+from hashwatch.reporting.report import (
+    FORBIDDEN_TEXT_PATTERN,
+    MAX_YEAR,
+    MIN_YEAR,
+    Report,
+    short_repr,
+)
 
 _CODE_BY_ERROR_TYPE: Final[Mapping[str, str]] = {
     "missing": "submission.missing_field",
@@ -36,6 +42,8 @@ _CODE_BY_ERROR_TYPE: Final[Mapping[str, str]] = {
     "less_than_equal": "submission.out_of_range",
     "less_than": "submission.out_of_range",
 }
+#: Limits pydantic names in an error's context, copied into the finding's data.
+_LIMIT_KEYS: Final = ("ge", "gt", "le", "lt", "max_length")
 #: The codes :func:`parse_report` can give, all errors.
 PARSE_CODES: Final = (
     *sorted(set(_CODE_BY_ERROR_TYPE.values())),
@@ -90,12 +98,15 @@ def _finding_of(error: Mapping[str, Any]) -> Finding:
     if code == "submission.out_of_range" and isinstance(value, int | float) and value < 0:
         code = "submission.negative_value"
     where = path or "report"
+    extra: dict[str, Any] = {}  # what a translated message needs besides the input
     if kind == "missing":
         message = f"{where} is required"
     elif kind == "extra_forbidden":
         name = str(loc[-1]) if loc else ""
         close = difflib.get_close_matches(name, _fields_at(loc[:-1]), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = ""
+        if close:
+            hint, extra["suggestion"] = f"; did you mean {close[0]!r}?", close[0]
         message = f"{where} is not a field of the report{hint}"
     elif kind == "string_pattern_mismatch" and loc[:1] == ("explanations",):
         message = (
@@ -106,7 +117,11 @@ def _finding_of(error: Mapping[str, Any]) -> Finding:
         message = f"{where}: {error['msg']}"
     else:
         message = f"{where}: {error['msg']} (got {short_repr(value)})"
-    data = {"error_type": kind, "input": _json_safe(value)} if kind != "missing" else {}
+    if kind == "date_out_of_range":
+        extra.update(min_year=MIN_YEAR, max_year=MAX_YEAR)
+    if isinstance(error.get("ctx"), Mapping):
+        extra.update({k: _json_safe(v) for k, v in error["ctx"].items() if k in _LIMIT_KEYS})
+    data = {"error_type": kind, "input": _json_safe(value), **extra} if kind != "missing" else {}
     return Finding(code, Severity.ERROR, message, path, data)
 
 

@@ -105,6 +105,8 @@ def share_mismatch(report: Report, context: RuleContext, settings: RuleSettings)
             "mining_share_pct",
             mining_share_pct=stated_pct,
             mining_share_pct_derived=derived_pct,
+            mining_electricity_kwh=mining_kwh,
+            facility_electricity_kwh=report.facility_electricity_kwh,
             gap_pct_points=gap,
             tolerance_pct_points=settings.share_tolerance_pct_points,
         )
@@ -218,6 +220,7 @@ def duplicate_coin(report: Report, context: RuleContext, settings: RuleSettings)
                     f"{first_line[line.coin]}): give one line per coin",
                     f"coins.{index}.coin",
                     coin=line.coin,
+                    line=index,
                     first_line=first_line[line.coin],
                 )
             )

@@ -56,8 +56,10 @@ def equipment_power_off_catalogue(
                     f"by {num(gap_pct)} % from the catalogue's {num(machine.power_w)} W for "
                     f"{machine.model} ({machine.source})",
                     f"equipment.{index}.rated_power_w",
+                    model=line.model,
                     rated_power_w=line.rated_power_w,
                     catalogue_model=machine.model,
+                    catalogue_source=machine.source,
                     catalogue_power_w=machine.power_w,
                     gap_pct=gap_pct,
                 )

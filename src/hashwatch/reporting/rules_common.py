@@ -87,7 +87,8 @@ class RuleSettings(BaseModel):
         gt=0,
         le=5000,
         description="Least efficient SHA-256 machine plausibly still mining [J/TH], the "
-        "hashrate check's last resort as above; energy-model.md §9: Avalon 741 157.5, Antminer T9+ 136, S9 ≈ 98 J/TH.",
+        "hashrate check's last resort as above; energy-model.md §9: Avalon 741 157.5, "
+        "Antminer T9+ 136, S9 ≈ 98 J/TH.",
     )
     rated_power_min_w: float = Field(
         100.0,

@@ -101,6 +101,7 @@ def no_mining_in_period(
             planned_exit_date=exit_date.isoformat(),
             mining_start_date=start.isoformat() if start is not None else None,
             period_start=context.period_start.isoformat(),
+            period_end=context.period_end.isoformat(),
         )
     ]
 
@@ -123,6 +124,9 @@ def exit_in_period(report: Report, context: RuleContext, settings: RuleSettings)
             f"{exit_date - ONE_DAY} (period {context.period_start} to {context.period_end})",
             "planned_exit_date",
             planned_exit_date=exit_date.isoformat(),
+            last_mining_date=(exit_date - ONE_DAY).isoformat(),
+            period_start=context.period_start.isoformat(),
+            period_end=context.period_end.isoformat(),
         )
     ]
 

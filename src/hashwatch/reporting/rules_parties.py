@@ -46,6 +46,7 @@ def attestation_not_accepted(
             ERROR,
             f"{report.attestation.name} did not accept the attestation statement",
             "attestation.statement_accepted",
+            signer=report.attestation.name,
         )
     ]
 

@@ -1,8 +1,10 @@
 """Regulator users, web sessions and organization API tokens.
 
 Passwords are hashed with argon2id (``argon2-cffi``); session ids and API tokens are random
-256-bit secrets of which only the SHA-256 is stored. Five failed logins lock a user for 15
-minutes. Every change is audited; secrets never appear in the audit trail.
+256-bit secrets of which only the SHA-256 is stored. Five failed logins from one client
+address lock the user for 15 minutes from that address (:mod:`.login_throttle`). Expired
+sessions are deleted at each sign-in and by ``hashwatch user purge-sessions``. Every change
+is audited; secrets never appear in the audit trail.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from hashwatch.errors import ConflictError, InputError, NotFoundError, Permissio
 from hashwatch.reporting import audit
 from hashwatch.reporting.canonical import sha256_hex
 from hashwatch.reporting.models import Facility, Organization, Recipient
+from hashwatch.services import login_throttle
+from hashwatch.services.login_throttle import UNKNOWN_ADDRESS
 from hashwatch.services.lookup import recipient_for_token
+from hashwatch.services.session_purge import SIGN_IN_PURGE_ACTOR, purge_in
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 
 MIN_PASSWORD_CHARS: Final = 12
-MAX_FAILED_LOGINS: Final = 5
-LOCKOUT: Final = dt.timedelta(minutes=15)
 USER_SESSION_TTL: Final = dt.timedelta(hours=12)
 RECIPIENT_SESSION_TTL: Final = dt.timedelta(hours=4)
 ORGANIZATION_SESSION_TTL: Final = dt.timedelta(hours=4)
@@ -118,8 +121,7 @@ def set_password(db: Database, username: str, password: str, *, actor: str) -> N
     with db.transaction() as session:
         user = _user(session, username)
         user.password_hash = _hasher.hash(password)
-        user.failed_logins = 0
-        user.locked_until = None
+        login_throttle.clear_failures(session, user)  # unlocks the user from every address
         session.execute(delete(WebSession).where(WebSession.user_id == user.id))
         audit.record(
             session, actor=actor, action="user.password", object_type="user", object_id=username
@@ -173,9 +175,18 @@ def user_principal(user: User) -> Principal:
 
 
 def login(
-    db: Database, username: str, password: str, *, now: dt.datetime | None = None
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    client_address: str = UNKNOWN_ADDRESS,
+    now: dt.datetime | None = None,
 ) -> SessionInfo:
-    """Check a password and open a session; five failures lock the user for 15 minutes."""
+    """Check a password and open a session (and delete expired ones).
+
+    Five failures from one client address lock the user for 15 minutes from that address;
+    a locked user gets the same answer as a wrong password.
+    """
     moment = now or utcnow()
     refused = PermissionDeniedError("wrong user name or password")
     with db.transaction() as session:
@@ -185,29 +196,18 @@ def login(
         if user is None or not user.active:
             _verify(_DUMMY_HASH, password)
             raise refused
-        if user.locked_until is not None and user.locked_until > moment:
+        if login_throttle.is_locked(session, user, client_address, moment):
             # Same answer and same work as a wrong password: the reply must not tell an
             # attacker which user names exist or that one is locked.
             _verify(user.password_hash, password)
             raise refused
         if not _verify(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = moment + LOCKOUT
-                user.failed_logins = 0
-                audit.record(
-                    session,
-                    actor=f"user:{user.username}",
-                    action="user.lock",
-                    object_type="user",
-                    object_id=user.username,
-                )
+            login_throttle.count_failure(session, user, client_address, moment)
             refusal = refused
         else:
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
-            user.failed_logins = 0
-            user.locked_until = None
+            login_throttle.clear_failures(session, user, client_address)
             user.last_login_at = moment
             audit.record(
                 session,
@@ -216,6 +216,7 @@ def login(
                 object_type="user",
                 object_id=user.username,
             )
+            purge_in(session, moment, actor=SIGN_IN_PURGE_ACTOR)
             return _new_session(
                 session,
                 user_principal(user),
@@ -253,6 +254,25 @@ def recipient_token_principal(db: Database, token: str) -> Principal:
     """
     with db.read() as session:
         return recipient_principal(recipient_for_token(session, token, allow_closed=True))
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """Whom a notice link signs in: one facility of one notice."""
+
+    recipient_id: int
+    facility_code: str
+    facility_name: str
+    notice_ref: str
+
+
+def notice_link_target(db: Database, token: str) -> LinkTarget:
+    """Whom a notice link is for, changing nothing; refuses what :func:`enter_with_token`
+    refuses (unknown, expired, closed notice)."""
+    with db.read() as session:
+        recipient = recipient_for_token(session, token)
+        facility = recipient.facility
+        return LinkTarget(recipient.id, facility.code, facility.name, recipient.notice.ref)
 
 
 def enter_with_token(db: Database, token: str, *, locale: str | None = None) -> SessionInfo:
@@ -447,6 +467,7 @@ def enter_with_api_token(db: Database, secret: str, *, locale: str | None = None
     """
     with db.transaction() as session:
         token = _live_api_token(session, secret)
+        purge_in(session, utcnow(), actor=SIGN_IN_PURGE_ACTOR)
         info = _new_session(
             session,
             organization_principal(session, token.organization),

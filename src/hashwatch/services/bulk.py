@@ -61,7 +61,7 @@ def _local_times(raw: dict[str, Any], timezone: str) -> dict[str, Any]:
 
 def _row_problems(row: ReportRow, result: ValidationResult) -> list[RowProblem]:
     problems = [
-        RowProblem("reports", row.row, row.facility_code, f.field, f.code, f.message)
+        RowProblem("reports", row.row, row.facility_code, f.field, f.code, f.message, f.data)
         for f in result.errors
     ]
     problems += [
@@ -72,6 +72,7 @@ def _row_problems(row: ReportRow, result: ValidationResult) -> list[RowProblem]:
             f.field,
             f.code,
             f"{f.message} (explain it in the column explanations as {f.code}: ...)",
+            f.data,
         )
         for f in result.unexplained_warnings
     ]

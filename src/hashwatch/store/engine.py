@@ -6,8 +6,8 @@ This is the only module that knows SQLite from PostgreSQL. Services receive a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import threading
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any

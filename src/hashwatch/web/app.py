@@ -13,7 +13,11 @@ from hashwatch.errors import HashwatchError
 from hashwatch.settings import Settings, get_settings
 from hashwatch.store.engine import Database
 from hashwatch.web import errors
-from hashwatch.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from hashwatch.web.security import (
+    BodySizeLimitMiddleware,
+    SecurityHeadersMiddleware,
+    install_token_log_filter,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -37,7 +41,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=cfg.max_request_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=cfg.serves_https)
+    install_token_log_filter()  # notice-link tokens never reach the access log
 
     from hashwatch.web.api import router as api_router
     from hashwatch.web.pages import router as pages_router

@@ -1,8 +1,8 @@
 """CSRF protection for requests authenticated by the session cookie.
 
-Every unsafe request (POST, PUT, PATCH, DELETE) made with the ``hashwatch_session`` cookie
-must carry the session's CSRF token, in the ``X-CSRF-Token`` header (the API, htmx) or the
-``csrf_token`` form field (HTML forms). Bearer-authenticated requests are exempt: a browser
+Every unsafe request (POST, PUT, PATCH, DELETE) made with the session cookie must carry the
+session's CSRF token, in the ``X-CSRF-Token`` header (the API, htmx) or the ``csrf_token``
+form field (HTML forms). Bearer-authenticated requests are exempt: a browser
 never adds an ``Authorization`` header by itself. Logging in has no session yet, so it is
 checked by :func:`require_same_origin` instead.
 
@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 
 from hashwatch.errors import PermissionDeniedError
 from hashwatch.services.accounts import SessionInfo
+from hashwatch.web.cookies import app_settings
 from hashwatch.web.deps import SessionDep
 
 CSRF_HEADER: Final = "x-csrf-token"
@@ -55,19 +56,26 @@ async def require_csrf(request: Request, session: SessionInfo) -> None:
         )
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
 def require_same_origin(request: Request) -> None:
     """Refuse (403) a cross-site request, judged by ``Sec-Fetch-Site`` and ``Origin``.
 
     Either header may be missing (non-browser clients); when present it must say the
-    request comes from this site.
+    request comes from this site: the address the request reached, or the deployment's
+    public URL (behind a TLS proxy the browser's origin is ``https://`` while the request
+    reaches the app over plain HTTP, perhaps under another host name).
     """
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         raise PermissionDeniedError(f"cross-site request refused ({fetch_site})", field="origin")
     origin = request.headers.get("origin")
     if origin is not None:
-        parts = urlsplit(origin)
-        if (parts.scheme, parts.netloc) != (request.url.scheme, request.url.netloc):
+        ours = {_origin(str(request.url)), _origin(app_settings(request).public_url)}
+        if _origin(origin) not in ours:
             raise PermissionDeniedError(f"cross-origin request refused ({origin})", field="origin")
 
 

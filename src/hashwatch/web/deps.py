@@ -5,17 +5,23 @@ A request is authenticated by, in this order:
 * ``Authorization: Bearer hwt_...``: an organization's API token (all its facilities);
 * ``Authorization: Bearer <other>``: a recipient's notice access token (one facility of one
   notice; expired tokens are refused, a closed notice's token may still read receipts);
-* the ``hashwatch_session`` cookie: a regulator user, a recipient who came through its
+* the session cookie (``hashwatch_session``, or ``__Host-hashwatch_session`` over HTTPS,
+  see :mod:`hashwatch.web.cookies`): a regulator user, a recipient who came through its
   notice link, or an organization signed in with its API token.
 
 Unsafe methods authenticated by the cookie must carry the session's CSRF token
 (:mod:`hashwatch.web.csrf`); Bearer requests are exempt.
+
+Regulator users are admins or analysts. :data:`RegulatorDep` lets both through (reading,
+reviewing, reminding); :data:`AdminDep` only admins (the registry import, creating a notice,
+adding its recipients, issuing it, resending a token, closing it). The API routes and the
+pages use the same two dependencies, so the rule lives here once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import Depends, HTTPException, Request
 
@@ -31,7 +37,26 @@ from hashwatch.services.accounts import (
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 
-SESSION_COOKIE = "hashwatch_session"
+#: The session cookie's name over plain HTTP, and over HTTPS (see :mod:`hashwatch.web.cookies`).
+SESSION_COOKIE: Final = "hashwatch_session"
+SECURE_SESSION_COOKIE: Final = f"__Host-{SESSION_COOKIE}"
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext marker's usual name)
+    """Mark a message for the pages' catalogs (babel.cfg scans this module)."""
+    return message
+
+
+#: The refusal of an admin-only action: translated on the error page, as is in the API.
+ADMIN_ONLY: Final = N_(
+    "Only an administrator may do this. Analysts read everything, review reports and send "
+    "reminders."
+)
+
+
+def session_cookie_name(settings: Settings) -> str:
+    """``__Host-hashwatch_session`` when the app is served over HTTPS, else the plain name."""
+    return SECURE_SESSION_COOKIE if settings.serves_https else SESSION_COOKIE
 
 
 def get_db(request: Request) -> Database:
@@ -52,7 +77,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def current_session(request: Request, db: DbDep) -> SessionInfo | None:
     """The browser session of the request's cookie, if it is live."""
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(session_cookie_name(get_settings(request)))
     return resolve_session(db, cookie) if cookie else None
 
 
@@ -138,3 +163,18 @@ def reporting_entity(principal: PrincipalDep) -> Principal:
 
 
 EntityDep = Annotated[Principal, Depends(reporting_entity)]
+
+
+def require_admin(principal: Principal) -> None:
+    """The role rule: only a regulator admin passes (403 for analysts and entities)."""
+    if not principal.is_admin:
+        raise PermissionDeniedError(ADMIN_ONLY)
+
+
+def admin(principal: RegulatorDep) -> Principal:
+    """Only regulator admins pass: managing the registry and the notices' life cycle."""
+    require_admin(principal)
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(admin)]

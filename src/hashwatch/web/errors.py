@@ -60,6 +60,13 @@ def _page(request: Request, status_code: int, detail: str | None) -> Response | 
     return error_page(request, status_code, detail) if wants_html(request) else None
 
 
+def body_too_large(request: Request, max_body_bytes: int) -> Response:
+    """413 for a body above the size limit: the error page for a browser, else JSON."""
+    detail = f"the request body is larger than {max_body_bytes} bytes"
+    page = _page(request, 413, detail)
+    return page or JSONResponse({"detail": detail, "code": "request.too_large"}, status_code=413)
+
+
 async def hashwatch_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HashwatchError)
     page = _page(request, status_for(exc), exc.message)
@@ -111,7 +118,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    from hashwatch.web.security import redact_token_links
+
+    path = redact_token_links(request.url.path)
+    log.exception("unexpected error on %s %s", request.method, path)
     try:
         page = _page(request, 500, None)
     except Exception:  # the error page itself failed: answer plainly

@@ -1,7 +1,8 @@
 """A short, translatable title for each validation finding code, shown on the pages.
 
-The findings' own messages carry the numbers and stay in English; these titles say what is
-wrong in the reader's language. A test checks that every code has one.
+The title says in a few words what is wrong; the full sentence with the numbers follows it,
+translated too (:mod:`hashwatch.web.finding_messages`, :mod:`hashwatch.web.finding_text`).
+A test checks that every code has a title.
 """
 
 from __future__ import annotations

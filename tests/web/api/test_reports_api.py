@@ -118,9 +118,13 @@ def test_versions_receipts_and_review(
     assert json.loads(first.content)["version"] == 1
     regulator = world.session(client)
     diff = client.get(f"{url}/diff", params={"from_version": 1, "to_version": 2}).json()
-    assert {"field": "equipment.0.count", "change": "changed", "before": 100, "after": 120} in (
-        diff["changes"]
-    )
+    assert {
+        "field": "equipment.0.count",
+        "change": "changed",
+        "before": 100,
+        "after": 120,
+        "line": "Antminer S19 Pro",
+    } in diff["changes"]
     assert client.get(f"{url}/diff", params={"from_version": 1, "to_version": 1}).status_code == (
         422
     )

@@ -9,7 +9,8 @@ from sqlalchemy import update
 from hashwatch.reporting.models import Recipient
 from hashwatch.services import notices
 from hashwatch.web.api.session import LoginLimiter
-from hashwatch.web.deps import SESSION_COOKIE
+from hashwatch.web.app import create_app
+from hashwatch.web.deps import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from tests.web.api.world import PASSWORD, REF, TestClient, World, example
 
 
@@ -33,12 +34,50 @@ def test_login_sets_a_safe_cookie_and_returns_the_csrf_token(client: TestClient)
     assert client.get("/api/v1/me").json()["name"] == "analyst"
 
 
-def test_the_cookie_is_secure_over_https(world: World) -> None:
-    from hashwatch.web.app import create_app
+def test_an_https_public_url_makes_the_cookie_secure_behind_a_plain_http_proxy(
+    world: World,
+) -> None:
+    """The TLS proxy forwards plain HTTP: the public URL, not the scheme, decides."""
+    settings = world.settings.model_copy(update={"public_url": "https://hashwatch.example.cn"})
+    with TestClient(create_app(settings, world.db), base_url="http://10.0.0.5:8000") as c:
+        answer = c.post("/api/v1/session", json={"username": "analyst", "password": PASSWORD})
+        cookie = answer.headers["set-cookie"]
+        assert cookie.startswith(f"{SECURE_SESSION_COOKIE}=")
+        assert "Secure" in cookie
+        assert "Path=/" in cookie
+        assert "domain" not in cookie.lower()
+        assert answer.headers["strict-transport-security"] == "max-age=31536000"
+        logout = c.delete(
+            "/api/v1/session",
+            headers={
+                "Cookie": f"{SECURE_SESSION_COOKIE}={answer.cookies[SECURE_SESSION_COOKIE]}",
+                "X-CSRF-Token": answer.json()["csrf_token"],
+            },
+        )
+        assert logout.status_code == 204  # the __Host- cookie is the one read
+        cleared = logout.headers["set-cookie"]
+        assert cleared.startswith(f"{SECURE_SESSION_COOKIE}=")
+        assert "Secure" in cleared
+        plain = c.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}=anything"})
+        assert plain.status_code == 401  # the plain name is not read over HTTPS
 
+
+def test_plain_http_development_keeps_plain_cookies_and_no_hsts(world: World) -> None:
     with TestClient(create_app(world.settings, world.db), base_url="https://testserver") as c:
         answer = c.post("/api/v1/session", json={"username": "analyst", "password": PASSWORD})
-        assert "Secure" in answer.headers["set-cookie"]
+        assert answer.headers["set-cookie"].startswith(f"{SESSION_COOKIE}=")
+        assert "Secure" not in answer.headers["set-cookie"]  # the request's scheme is ignored
+        assert "strict-transport-security" not in answer.headers
+
+
+def test_secure_cookies_may_be_set_without_an_https_public_url(world: World) -> None:
+    settings = world.settings.model_copy(update={"secure_cookies": True})
+    with TestClient(create_app(settings, world.db)) as c:
+        answer = c.get("/healthz")
+        assert answer.headers["strict-transport-security"] == "max-age=31536000"
+    assert not world.settings.model_copy(
+        update={"public_url": "https://x.example", "secure_cookies": False}
+    ).serves_https
 
 
 def test_a_wrong_password_is_refused(client: TestClient) -> None:

@@ -1,7 +1,8 @@
 """A small world for API tests: a regulator, organizations A and B, an issued notice, reports.
 
 Organization A has facilities A-DC-1 and A-DC-2, B has B-DC-1; all three receive notice
-BJ-2021-04. A-DC-1 and B-DC-1 have filed the example report (A's with distinctive figures).
+BJ-2021-04. A-DC-1 and B-DC-1 have filed the example report (A's with distinctive figures). The
+regulator has an admin and an analyst.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from hashwatch.web.app import create_app
 from hashwatch.web.deps import SESSION_COOKIE
 from tests.factories import draft, tokens_from_outbox
 
+__all__ = ["TestClient"]  # re-exported for the tests (names defined here are public too)
 EXAMPLES = Path(__file__).parents[3] / "docs" / "examples"
 REF = "BJ-2021-04"
 USCC_A, USCC_B = "91110000MA01TEST0X", "91110000MA01TEST1X"
 PASSWORD = "correct horse battery staple"
+ADMIN, ANALYST = "admin", "analyst"  # regulator users, both with PASSWORD
 A_FACILITY_NAME = "Alpha Nebula Hosting Center"
 A_ORG_NAME = "Alpha Quasar Compute Ltd"
 # A's report has figures nobody else has, so that a leak shows in a response body.
@@ -68,8 +71,9 @@ class World:
     api_token_a: str
     api_token_b: str
 
-    def session(self, client: TestClient, username: str = "analyst") -> dict[str, str]:
-        """Sign a regulator in on ``client``; returns the CSRF header to send."""
+    def session(self, client: TestClient, username: str = ADMIN) -> dict[str, str]:
+        """Sign a regulator user in on ``client`` (the admin unless told); returns the CSRF
+        header to send."""
         answer = client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
         assert answer.status_code == 200, answer.text
         return {"X-CSRF-Token": answer.json()["csrf_token"]}
@@ -114,7 +118,8 @@ def _registry(db: Database) -> None:
 
 def build_world(db: Database, settings: Settings, *, submit: bool = True) -> World:
     _registry(db)
-    accounts.add_user(db, "analyst", PASSWORD, role=Role.ANALYST, actor="test")
+    accounts.add_user(db, ANALYST, PASSWORD, role=Role.ANALYST, actor="test")
+    accounts.add_user(db, ADMIN, PASSWORD, role=Role.ADMIN, actor="test")
     notices.create_notice(db, draft(REF), actor="test")
     notices.add_recipients(db, REF, actor="test", settings=settings, all_facilities=True)
     notices.issue_notice(db, REF, actor="test", settings=settings)

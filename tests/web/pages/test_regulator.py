@@ -33,6 +33,7 @@ REGULATOR_PAGES = (
     "/notices",
     "/notices/new",
     DASHBOARD,
+    f"{DASHBOARD}/assessment",
     f"{DASHBOARD}/facilities/DC-000",
     f"{DASHBOARD}/facilities/DC-005",
     f"{DASHBOARD}/facilities/DC-002/diff",
@@ -43,7 +44,12 @@ REGULATOR_PAGES = (
     "/audit",
     "/audit?action=review.&page=1",
 )
-REGULATOR_JSON = (f"{DASHBOARD}/charts/districts.json", f"{DASHBOARD}/charts/status.json")
+REGULATOR_JSON = (
+    f"{DASHBOARD}/charts/districts.json",
+    f"{DASHBOARD}/charts/status.json",
+    f"{DASHBOARD}/charts/assessment/districts.json",
+    f"{DASHBOARD}/charts/assessment/coverage.json",
+)
 REGULATOR_POSTS = (
     "/notices",
     f"{DASHBOARD}/recipients",
@@ -66,17 +72,18 @@ class StaffWorld:
 
 
 def staff_world(db: Database, tmp_path: Path) -> StaffWorld:
-    """The dashboard service tests' notice (six recipients) and a regulator user."""
+    """The dashboard service tests' notice (six recipients), a regulator admin and analyst."""
     cfg = settings_for(tmp_path)
     tokens = build_notice(db, cfg)
     accounts.add_user(db, "analyst", PASSWORD, role=Role.ANALYST, actor="test")
+    accounts.add_user(db, "admin", PASSWORD, role=Role.ADMIN, actor="test")
     return StaffWorld(db, cfg, tokens)
 
 
-def sign_in(client: TestClient) -> str:
-    """Sign in as the analyst; returns the session's CSRF token."""
+def sign_in(client: TestClient, username: str = "admin") -> str:
+    """Sign in as a regulator user (the admin unless told); returns the session's CSRF token."""
     answer = client.post(
-        "/login", data={"username": "analyst", "password": PASSWORD}, follow_redirects=False
+        "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
     )
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/notices"

@@ -78,7 +78,8 @@ def test_reporting_journey(client: TestClient, world: ReporterWorld) -> None:
 
     # a blocking error is shown inline (htmx fragment) and on the page without JS
     broken = form_fields(**{"mining_electricity_kwh": "5000", "mining_electricity_kwh:unit": "MWh"})
-    fragment = client.post("/report/check", data=broken, headers={"hx-request": "true"})
+    csrf = {"hx-request": "true", "x-csrf-token": hidden(page, "csrf_token")}  # as htmx sends
+    fragment = client.post("/report/check", data=broken, headers=csrf)
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith('<div id="findings"')
     assert "submission.mining_exceeds_total" in fragment.text
@@ -164,17 +165,24 @@ def test_lines_are_added_and_removed_without_javascript(
     client: TestClient, world: ReporterWorld
 ) -> None:
     page = enter(client, world.tokens["DC-000"])
+    csrf = hidden(page, "csrf_token")
     assert 'name="coins.1.coin"' not in page
-    added = client.post("/report/edit", data={**form_fields(), "action": "add:coins"}).text
+    added = client.post(
+        "/report/edit", data={**form_fields(), "action": "add:coins", "csrf_token": csrf}
+    ).text
     assert 'name="coins.1.coin"' in added
     assert 'value="BTC"' in added  # what was typed stays
+    assert hidden(added, "csrf_token") == csrf  # the next post carries it too
     removed = client.post(
-        "/report/edit", data={**form_fields(), "action": "remove:equipment.0"}
+        "/report/edit",
+        data={**form_fields(), "action": "remove:equipment.0", "csrf_token": csrf},
     ).text
     assert "Antminer S19 Pro" not in removed
     assert "Whatsminer M30S" in removed
     fragment = client.post(
-        "/report/edit", data={"action": "add:equipment"}, headers={"hx-request": "true"}
+        "/report/edit",
+        data={"action": "add:equipment"},
+        headers={"hx-request": "true", "x-csrf-token": csrf},
     ).text
     assert fragment.lstrip().startswith('<form id="report-form"')
     assert 'name="equipment.1.model"' in fragment
@@ -196,7 +204,7 @@ def test_another_recipient_cannot_see_a_receipt(client: TestClient, world: Repor
 
 def test_forms_without_the_csrf_token_are_refused(client: TestClient, world: ReporterWorld) -> None:
     enter(client, world.tokens["DC-000"])
-    for path in ("/report/submit", "/report/draft"):
+    for path in ("/report/submit", "/report/draft", "/report/check", "/report/edit"):
         response = client.post(path, data=form_fields(), headers={"accept": "text/html"})
         assert response.status_code == 403
         assert "您无权打开此页面" in response.text

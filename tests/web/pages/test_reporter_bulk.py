@@ -113,7 +113,7 @@ def test_overview_and_templates(client: TestClient) -> None:
     workbook = client.get("/org/template.xlsx?notice=BJ-2021-04")
     assert workbook.status_code == 200
     sheets = openpyxl.load_workbook(io.BytesIO(workbook.content))
-    assert sheets.sheetnames == ["reports", "coins", "equipment"]
+    assert sheets.sheetnames == ["reports", "coins", "equipment", "lists"]  # lists: hidden
     assert [c.value for c in sheets["reports"]["A"]] == ["facility_code", "DC-000", "DC-002"]
     table = client.get("/org/template/coins.csv?notice=BJ-2021-04")
     assert table.content.startswith(b"\xef\xbb\xbffacility_code,coin")

@@ -19,6 +19,8 @@ MEDIA_TYPES: Final = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
 }
 _UNSAFE: Final = re.compile(r"[^\w.\-]+")
 _CHUNK_BYTES: Final = 1024 * 1024

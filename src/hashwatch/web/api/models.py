@@ -314,10 +314,17 @@ class ReviewOut(Model):
 
 
 class Change(Model):
-    field: str = Field(description="Dotted path in the report (coins.0.hashrate_ths).")
+    field: str = Field(
+        description="Dotted path in the report (coins.0.hashrate_ths); a line's path is in the "
+        "newer version, a removed line's in the older."
+    )
     change: Literal["added", "removed", "changed"]
-    before: Any
-    after: Any
+    before: Any = Field(description="The value before; a removed line's whole line.")
+    after: Any = Field(description="The value after; an added line's whole line.")
+    line: str | None = Field(
+        description="The coin or equipment line the change is in (BTC SHA-256, Antminer S19 "
+        "Pro); lines are matched by coin and algorithm, and by model, not by position."
+    )
 
 
 class DiffOut(Model):

@@ -1,4 +1,8 @@
-"""Notices (regulator only): create, recipients, issue, status, remind, resend, close, export."""
+"""Notices (regulator only): create, recipients, issue, status, remind, resend, close, export.
+
+Creating, adding recipients, issuing, resending a token and closing are for admins
+(:data:`~hashwatch.web.deps.AdminDep`); analysts read, export and remind.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from hashwatch.web.api.models import (
     StatusOut,
 )
 from hashwatch.web.api.routing import COMMON, ApiRoute, CodePath, RefPath
-from hashwatch.web.deps import DbDep, RegulatorDep, SettingsDep
+from hashwatch.web.deps import AdminDep, DbDep, RegulatorDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["notices"], route_class=ApiRoute, responses=COMMON)
 
@@ -33,7 +37,7 @@ def list_notices(_: RegulatorDep, db: DbDep) -> list[NoticeOut]:
 
 
 @router.post("/notices", summary="Create a notice", status_code=201, response_model=NoticeOut)
-def create_notice(body: NoticeIn, principal: RegulatorDep, db: DbDep) -> NoticeOut:
+def create_notice(body: NoticeIn, principal: AdminDep, db: DbDep) -> NoticeOut:
     """A new notice in the draft state; add recipients, then issue it."""
     fields = body.model_dump(exclude={"rule_settings"})
     draft = notices.NoticeDraft(**fields, rule_settings=body.rule_settings)
@@ -48,7 +52,7 @@ def get_notice(ref: RefPath, _: RegulatorDep, db: DbDep) -> NoticeOut:
 
 @router.post("/notices/{ref}/recipients", summary="Add recipients", response_model=AddRecipientsOut)
 def add_recipients(
-    ref: RefPath, body: RecipientsIn, principal: RegulatorDep, db: DbDep, settings: SettingsDep
+    ref: RefPath, body: RecipientsIn, principal: AdminDep, db: DbDep, settings: SettingsDep
 ) -> AddRecipientsOut:
     """Add facilities by code, organization, district or all; on an issued notice the new
     recipients get their access tokens at once."""
@@ -73,9 +77,7 @@ def add_recipients(
 
 
 @router.post("/notices/{ref}/issue", summary="Issue a notice", response_model=IssueOut)
-def issue_notice(
-    ref: RefPath, principal: RegulatorDep, db: DbDep, settings: SettingsDep
-) -> IssueOut:
+def issue_notice(ref: RefPath, principal: AdminDep, db: DbDep, settings: SettingsDep) -> IssueOut:
     """Freeze the questionnaire and send every recipient its access token (once: 409 after)."""
     result = notices.issue_notice(db, ref, actor=principal.name, settings=settings)
     return IssueOut(
@@ -111,7 +113,7 @@ def remind(ref: RefPath, principal: RegulatorDep, db: DbDep, settings: SettingsD
     response_model=DeliveryOut,
 )
 def resend_token(
-    ref: RefPath, code: CodePath, principal: RegulatorDep, db: DbDep, settings: SettingsDep
+    ref: RefPath, code: CodePath, principal: AdminDep, db: DbDep, settings: SettingsDep
 ) -> DeliveryOut:
     """Give the recipient a new access token (the old one stops working) and send it."""
     report = notices.resend_token(db, ref, code, actor=principal.name, settings=settings)
@@ -119,7 +121,7 @@ def resend_token(
 
 
 @router.post("/notices/{ref}/close", summary="Close a notice", response_model=NoticeOut)
-def close_notice(ref: RefPath, principal: RegulatorDep, db: DbDep) -> NoticeOut:
+def close_notice(ref: RefPath, principal: AdminDep, db: DbDep) -> NoticeOut:
     """No more reports; tokens stop working for filing. Reviews may go on."""
     return NoticeOut(**notices.close_notice(db, ref, actor=principal.name))
 

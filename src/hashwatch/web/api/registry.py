@@ -1,4 +1,4 @@
-"""The registry of facilities: list and search, look up, import, export, template."""
+"""The registry of facilities: list and search, look up, import (admins), export, template."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hashwatch.services import registry, views
 from hashwatch.web.api.files import download, file_responses, save_upload, scratch_dir
 from hashwatch.web.api.models import ChangeCountsOut, FacilityOut, ImportOut
 from hashwatch.web.api.routing import COMMON, PLAIN_TEXT, ApiRoute, CodePath
-from hashwatch.web.deps import DbDep, RegulatorDep, SettingsDep
+from hashwatch.web.deps import AdminDep, DbDep, RegulatorDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["registry"], route_class=ApiRoute, responses=COMMON)
 
@@ -57,14 +57,14 @@ def get_facility(code: CodePath, _: RegulatorDep, db: DbDep, settings: SettingsD
 
 @router.post("/registry/imports", summary="Import a registry file", response_model=ImportOut)
 async def import_registry(
-    principal: RegulatorDep,
+    principal: AdminDep,
     db: DbDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="The registry as .csv or .xlsx.")],
     dry_run: Annotated[bool, Query(description="Check everything, write nothing.")] = False,
 ) -> ImportOut:
-    """Import a CSV or XLSX registry file: every row or none. Bad rows give 422 whose
-    ``problems`` list each row error (row number, column, message)."""
+    """Import a CSV or XLSX registry file: every row or none (admins only, dry runs too).
+    Bad rows give 422 whose ``problems`` list each row error (row number, column, message)."""
     directory = scratch_dir()
     try:
         path = await save_upload(file, directory, FILE_TYPES)

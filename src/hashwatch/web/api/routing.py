@@ -66,7 +66,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     described = {
         400: "Bad request",
         401: "Not signed in: no session cookie and no Bearer token",
-        403: "Not allowed: wrong token, another entity's data, regulator only, CSRF",
+        403: "Not allowed: wrong token, another entity's data, regulator or admin only, CSRF",
         404: "Not found (or not yours)",
         409: "Conflicts with the current state",
         413: "The body is too large",

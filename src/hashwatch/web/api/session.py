@@ -14,8 +14,9 @@ from fastapi.responses import JSONResponse
 from hashwatch.services import accounts, views
 from hashwatch.web.api.models import ErrorBody, LoginIn, MeOut, MyRecipient, SessionOut
 from hashwatch.web.api.routing import ApiRoute, errors
+from hashwatch.web.cookies import clear_session_cookie, set_session_cookie
 from hashwatch.web.csrf import SameOriginDep
-from hashwatch.web.deps import SESSION_COOKIE, CallerDep, DbDep
+from hashwatch.web.deps import CallerDep, DbDep, SettingsDep
 
 LOGIN_ATTEMPTS_PER_WINDOW: Final = 20
 LOGIN_WINDOW_S: Final = 60.0
@@ -74,12 +75,15 @@ def _session_out(info: accounts.SessionInfo) -> SessionOut:
     response_model=SessionOut,
     responses=errors(403, 413, 422, 429),
 )
-def login(body: LoginIn, request: Request, db: DbDep, _: SameOriginDep) -> Response:
-    """Check the user name and password and set the session cookie (HttpOnly, SameSite=Lax,
-    Secure over HTTPS). The answer carries the CSRF token to send as ``X-CSRF-Token``.
+def login(
+    body: LoginIn, request: Request, db: DbDep, settings: SettingsDep, _: SameOriginDep
+) -> Response:
+    """Check the user name and password and set the session cookie (HttpOnly, SameSite=Lax;
+    Secure and named ``__Host-hashwatch_session`` when the app is served over HTTPS). The
+    answer carries the CSRF token to send as ``X-CSRF-Token``.
 
-    Five wrong passwords lock the user for 15 minutes; a client address gets 20 attempts a
-    minute (429 with ``Retry-After``)."""
+    Five wrong passwords from one client address lock the user for 15 minutes from that
+    address only; an address gets 20 attempts a minute (429 with ``Retry-After``)."""
     client = request.client.host if request.client else "unknown"
     wait = login_limiter(request).retry_after_s(client)
     if wait is not None:
@@ -89,29 +93,21 @@ def login(body: LoginIn, request: Request, db: DbDep, _: SameOriginDep) -> Respo
             status_code=429,
             headers={"Retry-After": str(wait)},
         )
-    info = accounts.login(db, body.username, body.password)
+    info = accounts.login(db, body.username, body.password, client_address=client)
     response = JSONResponse(_session_out(info).model_dump(mode="json"))
-    response.set_cookie(
-        SESSION_COOKIE,
-        info.session_id,
-        max_age=int(info.expires_at.timestamp() - time.time()),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookie(response, settings, info.session_id, info.expires_at)
     return response
 
 
 @router.delete(
     "/session", summary="Sign out", status_code=204, responses=errors(401, 403, 413, 422)
 )
-def logout(caller: CallerDep, db: DbDep) -> Response:
+def logout(caller: CallerDep, db: DbDep, settings: SettingsDep) -> Response:
     """End the browser session at once and clear its cookie (needs the CSRF token)."""
     if caller.session is not None:
         accounts.end_session(db, caller.session.session_id)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    clear_session_cookie(response, settings)
     return response
 
 

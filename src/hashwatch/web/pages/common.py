@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from hashwatch.services.accounts import SessionInfo
-from hashwatch.web.deps import SESSION_COOKIE
+from hashwatch.web import cookies
+from hashwatch.web.finding_text import FindingText
 from hashwatch.web.finding_titles import FINDING_TITLES
 from hashwatch.web.i18n import LANGUAGE_NAMES, LOCALES, Formatter, choose_locale, load_translations
 
@@ -58,8 +59,13 @@ class Templates:
             env.install_gettext_translations(  # type: ignore[attr-defined]
                 self.translations[locale], newstyle=True
             )
+            finding_text = FindingText(locale, self.translations[locale])
             env.globals.update(
-                locales=LOCALES, language_names=LANGUAGE_NAMES, finding_titles=FINDING_TITLES
+                locales=LOCALES,
+                language_names=LANGUAGE_NAMES,
+                finding_titles=FINDING_TITLES,
+                finding_message=finding_text.message,
+                row_problem_message=finding_text.row_problem_message,
             )
             self.environments[locale] = env
 
@@ -139,16 +145,8 @@ def is_htmx(request: Request) -> bool:
 def set_session_cookie(
     response: Response, request: Request, session_id: str, expires_at: dt.datetime
 ) -> None:
-    """The session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        max_age=max(0, int((expires_at - dt.datetime.now(dt.UTC)).total_seconds())),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    """The session cookie (see :mod:`hashwatch.web.cookies`)."""
+    cookies.set_session_cookie(response, cookies.app_settings(request), session_id, expires_at)
 
 
 # --- error pages --------------------------------------------------------------------------
@@ -178,7 +176,7 @@ def error_page(request: Request, status_code: int, detail: str | None = None) ->
     )
     ctx = PageContext(request, None, locale, Formatter(locale))
     title = ctx._(ERROR_TITLES.get(status_code, ERROR_TITLES[400 if status_code < 500 else 500]))
-    shown = None if status_code >= 500 else detail
+    shown = None if status_code >= 500 or not detail else ctx._(detail)  # as is if unknown
     return render(
         ctx,
         "errors/error.html",

@@ -6,14 +6,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hashwatch.services.accounts import end_session, set_locale
+from hashwatch.web.cookies import app_settings, clear_session_cookie, set_locale_cookie
 from hashwatch.web.csrf import CsrfDep
-from hashwatch.web.deps import SESSION_COOKIE, DbDep, SessionDep
+from hashwatch.web.deps import DbDep, SessionDep, SettingsDep
 from hashwatch.web.i18n import LOCALES
-from hashwatch.web.pages.common import LOCALE_COOKIE, page_context, render
+from hashwatch.web.pages.common import page_context, render
 from hashwatch.web.pages.routing import PageRoute
 
 router = APIRouter(route_class=PageRoute)
-ONE_YEAR_S = 365 * 24 * 3600
 
 
 def _back(target: str) -> str:
@@ -38,23 +38,16 @@ def switch_language(
     if session is not None:
         set_locale(db, session.session_id, chosen)
     response = RedirectResponse(_back(back), status_code=303)
-    response.set_cookie(
-        LOCALE_COOKIE,
-        chosen,
-        max_age=ONE_YEAR_S,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    set_locale_cookie(response, app_settings(request), chosen)
     return response
 
 
 @router.post("/logout")
-def logout(db: DbDep, session: SessionDep, _csrf: CsrfDep) -> Response:
+def logout(db: DbDep, settings: SettingsDep, session: SessionDep, _csrf: CsrfDep) -> Response:
     if session is not None:
         end_session(db, session.session_id)
     response = RedirectResponse("/logged-out", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(response, settings)
     return response
 
 

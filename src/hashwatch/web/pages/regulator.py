@@ -8,6 +8,9 @@
 ``GET /notices/{ref}/charts/{districts|status}.json``  Vega-Lite specs of the dashboard
 ``POST /notices/{ref}/{recipients|issue|remind|close}``  actions on a notice
 ``POST /notices/{ref}/facilities/{code}/token``   resend a recipient's access token
+``GET /notices/{ref}/assessment``                 assessment: headline figures, charts, downloads
+``GET /notices/{ref}/charts/assessment/{name}.json``  the assessment's Vega-Lite specs
+``GET /notices/{ref}/report.{html|pdf|xlsx}``     the assessment report (``?lang=&public=``)
 ``GET /notices/{ref}/facilities/{code}``          review: versions, findings, diff
 ``GET /notices/{ref}/facilities/{code}/diff``     the diff fragment (htmx)
 ``POST /notices/{ref}/facilities/{code}/review``  return with a comment, or accept
@@ -23,6 +26,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hashwatch.web.pages import (
+    regulator_assessment,
     regulator_audit,
     regulator_login,
     regulator_notices,
@@ -34,6 +38,7 @@ router = APIRouter()
 for module in (
     regulator_login,
     regulator_notices,
+    regulator_assessment,
     regulator_review,
     regulator_registry,
     regulator_audit,

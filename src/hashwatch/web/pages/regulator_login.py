@@ -1,8 +1,9 @@
 """Signing in (``/login``) for the regulator's staff; ``/logout`` is the frame's.
 
 A refused sign-in always says the same thing, whether the user exists, the password is
-wrong or the user is locked (five failures lock a user for 15 minutes). A client address
-gets at most 20 attempts a minute, shared with the API's ``POST /api/v1/session``.
+wrong or the user is locked (five failures from one client address lock the user for 15
+minutes from that address only). A client address gets at most 20 attempts a minute, shared
+with the API's ``POST /api/v1/session``.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def sign_in(
         response.headers["Retry-After"] = str(wait)
         return response
     try:
-        info = login(db, username, password)
+        info = login(db, username, password, client_address=client)
     except PermissionDeniedError:
         error = ctx._("Wrong user name or password, or the user is locked for a while.")
         return _form(ctx, next_path, username, error, 403)

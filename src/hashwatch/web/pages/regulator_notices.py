@@ -19,15 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
-from hashwatch.errors import HashwatchError, InputError
-from hashwatch.services import notices
-from hashwatch.services.dashboard import notice_dashboard, organizations
 from hashwatch.charts.notice import (
     DistrictChartLabels,
     StatusChartLabels,
     district_mining_chart,
     status_chart,
 )
+from hashwatch.errors import HashwatchError, InputError
+from hashwatch.services import notices
+from hashwatch.services.dashboard import notice_dashboard, organizations
 from hashwatch.web.csrf import CsrfDep
 from hashwatch.web.deps import AdminDep, DbDep, SettingsDep
 from hashwatch.web.errors import status_for

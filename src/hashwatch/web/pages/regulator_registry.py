@@ -2,7 +2,8 @@
 
 An import is two steps. The upload is kept under a random id and checked (a dry run that
 lists every row error, nothing written); only a clean file can then be imported, by
-confirming that id. The template and the export are the API's downloads.
+confirming that id. The template and the export are the API's downloads. Checking and
+importing are for admins (:data:`~hashwatch.web.deps.AdminDep`); analysts read the lists.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from hashwatch.services.dashboard import (
 from hashwatch.services.notices import list_notices
 from hashwatch.services.registry import ImportResult, check_registry, import_registry
 from hashwatch.web.csrf import CsrfDep
-from hashwatch.web.deps import DbDep, SettingsDep
+from hashwatch.web.deps import AdminDep, DbDep, SettingsDep
 from hashwatch.web.errors import status_for
 from hashwatch.web.pages.common import is_htmx
 from hashwatch.web.pages.regulator_common import RegulatorPage, RegulatorRoute, Staff, done, show
@@ -131,6 +132,7 @@ def _checked(
 @router.post("/registry/check")
 async def check_upload(
     staff: RegulatorPage,
+    _admin: AdminDep,
     db: DbDep,
     settings: SettingsDep,
     _: CsrfDep,
@@ -160,6 +162,7 @@ async def check_upload(
 @router.post("/registry/import")
 def confirm_import(
     staff: RegulatorPage,
+    _admin: AdminDep,
     db: DbDep,
     settings: SettingsDep,
     _: CsrfDep,

@@ -1,8 +1,13 @@
 """The reporting entity's pages: notice link, report form, draft, submit, receipt, history.
 
 ``GET /r/{token}`` turns the notice link into a session cookie and redirects to ``/report``
-so the token leaves the address bar. The form works without JavaScript (every button posts
-the whole form); with htmx the line buttons and the inline check swap fragments only.
+so the token leaves the address bar. When the browser is signed in as someone else (another
+recipient, an organization, a regulator user), the link first asks: only the confirming
+``POST /r`` (CSRF token of the current session, the notice token in the body, not the
+address) ends that session and opens the recipient's. The same recipient just goes on.
+
+The form works without JavaScript (every button posts the whole form); with htmx the line
+buttons and the inline check swap fragments only. Every post carries the CSRF token.
 """
 
 from __future__ import annotations
@@ -10,20 +15,20 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from hashwatch.accounts.principal import Principal
 from hashwatch.errors import InputError, PermissionDeniedError
 from hashwatch.reporting.rules import ValidationResult, explanation_for
-from hashwatch.services.accounts import end_session, enter_with_token
+from hashwatch.services.accounts import end_session, enter_with_token, notice_link_target
 from hashwatch.services.notices import open_notice
 from hashwatch.services.reporter import own_recipient, reporter_overview
 from hashwatch.services.submissions import check_report, file_report, get_receipt, save_draft
-from hashwatch.web.csrf import CsrfDep
+from hashwatch.web.csrf import CsrfDep, SameOriginDep
 from hashwatch.web.deps import DbDep, SessionDep
 from hashwatch.web.pages import report_form
 from hashwatch.web.pages.common import (
@@ -93,10 +98,24 @@ async def _posted(request: Request) -> tuple[FormData, FormState]:
     return form, report_form.from_form(form)
 
 
-@router.get("/r/{token}")
-def notice_link(token: str, request: Request, db: DbDep, session: SessionDep) -> Response:
-    """The notice link: open a session for the recipient and go to the report page."""
-    ctx = page_context(request, session)
+def _signed_in_as(ctx: PageContext, principal: Principal) -> str:
+    """Who the browser is signed in as, in words."""
+    if principal.kind == "user":
+        return ctx._("the regulator's user %(name)s") % {"name": principal.name}
+    if principal.kind == "organization":
+        uscc = principal.name.removeprefix("org:")
+        return ctx._("organization %(uscc)s (all its facilities)") % {"uscc": uscc}
+    code = principal.name.removeprefix("recipient:")
+    return ctx._("the report of facility %(code)s") % {"code": code}
+
+
+def _home(principal: Principal) -> str:
+    return {"user": "/notices", "organization": "/org"}.get(principal.kind, "/report")
+
+
+def _enter(ctx: PageContext, db: DbDep, token: str) -> Response:
+    """Open the recipient's session (ending the browser's current one) and go to the form."""
+    session = ctx.session
     try:
         open_notice(db, token)
         entered = enter_with_token(db, token, locale=session.locale if session else None)
@@ -105,8 +124,44 @@ def notice_link(token: str, request: Request, db: DbDep, session: SessionDep) ->
     if session is not None:
         end_session(db, session.session_id)  # one live session per browser
     response = RedirectResponse("/report", status_code=303)
-    set_session_cookie(response, request, entered.session_id, entered.expires_at)
+    set_session_cookie(response, ctx.request, entered.session_id, entered.expires_at)
     return response
+
+
+@router.get("/r/{token}")
+def notice_link(token: str, request: Request, db: DbDep, session: SessionDep) -> Response:
+    """The notice link: open a session for the recipient and go to the report page; when
+    someone else is signed in, ask first."""
+    ctx = page_context(request, session)
+    if session is None:
+        return _enter(ctx, db, token)
+    try:
+        target = notice_link_target(db, token)
+    except PermissionDeniedError as exc:
+        return render(ctx, "reporter/bad_link.html", {"reason": exc.message}, status_code=403)
+    principal = session.principal
+    if principal.kind == "recipient" and principal.recipient_id == target.recipient_id:
+        return RedirectResponse("/report", status_code=303)  # already in: go on
+    values = {
+        "target": target,
+        "token": token,
+        "signed_in_as": _signed_in_as(ctx, principal),
+        "stay_url": _home(principal),
+    }
+    return render(ctx, "reporter/switch_session.html", values)
+
+
+@router.post("/r")
+def switch_to_link(
+    request: Request,
+    db: DbDep,
+    session: SessionDep,
+    _csrf: CsrfDep,
+    _origin: SameOriginDep,
+    token: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Confirmed on the page above: end the current session, open the link's."""
+    return _enter(page_context(request, session), db, token)
 
 
 @router.get("/report")
@@ -118,7 +173,7 @@ def report_page(request: Request, db: DbDep, session: SessionDep) -> Response:
 
 
 @router.post("/report/edit")
-async def edit_lines(request: Request, db: DbDep, session: SessionDep) -> Response:
+async def edit_lines(request: Request, db: DbDep, session: SessionDep, _csrf: CsrfDep) -> Response:
     """Add or remove a coin or equipment line (``action`` = ``add:coins``, ...)."""
     ctx, principal = _reporter(request, session)
     form, state = await _posted(request)
@@ -127,7 +182,7 @@ async def edit_lines(request: Request, db: DbDep, session: SessionDep) -> Respon
 
 
 @router.post("/report/check")
-async def check(request: Request, db: DbDep, session: SessionDep) -> Response:
+async def check(request: Request, db: DbDep, session: SessionDep, _csrf: CsrfDep) -> Response:
     """Inline validation: the findings fragment (htmx) or the whole page."""
     ctx, principal = _reporter(request, session)
     _form, state = await _posted(request)
