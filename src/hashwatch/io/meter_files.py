@@ -1,0 +1,438 @@
+"""Reading interval meter data from CSV and Parquet, in long or wide layout.
+
+Long: one row per reading, columns ``meter_id``, ``interval_start`` and one value column,
+``energy_kwh`` (also ``energy_wh``, ``energy_mwh``) or ``power_kw`` (also ``power_w``,
+``power_mw``); a column named ``value``, ``energy`` or ``power`` takes its unit from
+``unit``. Wide: an ``interval_start`` column (or ``timestamp``, ``time``, ``datetime``) and
+one column per meter, named by its meter id, in ``unit`` (default kWh per interval).
+
+``interval_start`` is ISO 8601 with a UTC offset (``2021-04-01T00:00:00+08:00``, ``...Z``), a
+Parquet timestamp with a time zone, or local time without an offset when ``timezone`` names
+the IANA zone it is in. Local times that do not exist (clocks spring forward) are errors;
+local times that occur twice (clocks fall back) are taken in file order, per meter: the
+first row is the earlier instant.
+
+What cannot be read is a :class:`~hashwatch.errors.FileFormatError` (or
+:class:`~hashwatch.errors.InputError`) naming the file, row and column. CSV rows are
+numbered as a spreadsheet shows them (the header is row 1); Parquet rows from 1. Cleaning
+happens afterwards (:mod:`hashwatch.detection.cleaning`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zoneinfo
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from hashwatch.detection.cleaning import IntArray, RawReadings, StrArray, Unit
+from hashwatch.errors import FileFormatError, InputError
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Where rows come from: the file's name, its row numbering and the local time zone."""
+
+    source: str
+    row_base: int
+    zone: zoneinfo.ZoneInfo | None
+
+
+@dataclass(frozen=True)
+class _DistinctTimes:
+    """The distinct times of a column: index per row, wall-clock seconds, offsets, texts."""
+
+    indices: IntArray
+    wall_s: IntArray
+    offsets: list[int | None]
+    texts: list[str]
+
+
+class Layout(StrEnum):
+    LONG = "long"
+    WIDE = "wide"
+
+
+UNIT_COLUMNS: Final = {
+    "energy_kwh": Unit.KWH,
+    "energy_wh": Unit.WH,
+    "energy_mwh": Unit.MWH,
+    "power_kw": Unit.KW,
+    "power_w": Unit.W,
+    "power_mw": Unit.MW,
+}
+GENERIC_VALUE_COLUMNS: Final = ("value", "energy", "power")
+TIME_COLUMNS: Final = ("interval_start", "timestamp", "time", "datetime")
+NULL_VALUES: Final = ["", "NA", "N/A", "NULL", "null", "NaN", "nan"]
+_EPOCH: Final = dt.datetime(1970, 1, 1)  # noqa: DTZ001 - naive wall-clock arithmetic
+
+
+def read_meter_file(
+    path: Path,
+    *,
+    layout: Layout | None = None,
+    timezone: str | None = None,
+    unit: Unit | None = None,
+) -> RawReadings:
+    """The readings of a CSV or Parquet file, as rows; layout detected unless given."""
+    zone = _zone(timezone)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise FileFormatError(f"{path.name}: meter data must be a .csv or .parquet file")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", field="file")
+    names = _csv_header(path) if suffix == ".csv" else _parquet_names(path)
+    chosen = layout or (Layout.LONG if _find(names, ("meter_id",)) else Layout.WIDE)
+    if chosen is Layout.LONG:
+        meter_name, time_name, value_name, value_unit = _long_columns(path.name, names, unit)
+        wanted, numeric = [meter_name, time_name, value_name], [value_name]
+    else:
+        time_name, value_unit = _wide_time_column(path.name, names), unit or Unit.KWH
+        wanted, numeric = names, [n for n in names if n != time_name]
+    if suffix == ".csv":
+        table, row_base = _read_csv(path, wanted, numeric), 2
+    else:
+        table, row_base = _read_parquet(path, wanted), 1
+    if table.num_rows == 0:
+        raise FileFormatError(f"{path.name}: the file has no rows")
+    context = _Context(path.name, row_base, zone)
+    if chosen is Layout.LONG:
+        return _long_readings(context, table, wanted, value_unit)
+    return _wide_readings(context, table, time_name, value_unit)
+
+
+def _wide_time_column(source: str, names: list[str]) -> str:
+    time_name = _find(names, TIME_COLUMNS)
+    if time_name is None:
+        raise FileFormatError(
+            f"{source}: a wide file needs an interval_start column (and one column per "
+            "meter); a long file needs meter_id, interval_start and a value column"
+        )
+    _check_unique(source, names)
+    if len(names) < 2:
+        raise FileFormatError(f"{source}: the wide file has no meter columns")
+    return time_name
+
+
+def _zone(timezone: str | None) -> zoneinfo.ZoneInfo | None:
+    if timezone is None:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"unknown time zone {timezone!r}: give an IANA name such as Asia/Shanghai",
+            field="timezone",
+        ) from None
+
+
+def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
+    lowered = {n.strip().lower(): n for n in names}
+    return next((lowered[c] for c in candidates if c in lowered), None)
+
+
+def _check_unique(source: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise FileFormatError(f"{source}: column {name!r} appears twice", field=name)
+        seen.add(name)
+
+
+def _long_columns(source: str, names: list[str], unit: Unit | None) -> tuple[str, str, str, Unit]:
+    meter, time = _find(names, ("meter_id",)), _find(names, ("interval_start",))
+    if meter is None or time is None:
+        raise FileFormatError(
+            f"{source}: a long file needs the columns meter_id and interval_start "
+            f"(found {', '.join(names)})",
+            field="interval_start" if meter else "meter_id",
+        )
+    with_unit = [n for n in names if n.strip().lower() in UNIT_COLUMNS]
+    generic = [n for n in names if n.strip().lower() in GENERIC_VALUE_COLUMNS]
+    if len(with_unit) + len(generic) != 1:
+        raise FileFormatError(
+            f"{source}: a long file needs exactly one value column: energy_kwh or power_kw "
+            "(or energy_wh, energy_mwh, power_w, power_mw; or value with --unit); "
+            f"found {', '.join(with_unit + generic) or 'none'}",
+            field="energy_kwh",
+        )
+    if with_unit:
+        declared = UNIT_COLUMNS[with_unit[0].strip().lower()]
+        if unit is not None and unit is not declared:
+            raise InputError(
+                f"{source}: column {with_unit[0]} says {declared.value}, --unit says "
+                f"{unit.value}; rename the column or drop --unit",
+                field="unit",
+            )
+        return meter, time, with_unit[0], declared
+    if unit is None:
+        raise InputError(
+            f"{source}: column {generic[0]} has no unit in its name: give --unit "
+            "(kwh, wh, mwh per interval, or kw, w, mw average power)",
+            field="unit",
+        )
+    return meter, time, generic[0], unit
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as raw:
+        first = raw.readline()
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{path.name}: the header is not UTF-8 text", row=1) from None
+    cells = next(csv.reader(io.StringIO(text)), [])
+    if not cells or not any(c.strip() for c in cells):
+        raise FileFormatError(f"{path.name}: the file is empty or has no header row", row=1)
+    return cells  # as written: pyarrow names the columns so; matching ignores spaces
+
+
+def _parquet_names(path: Path) -> list[str]:
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as exc:
+        raise FileFormatError(f"{path.name}: not a readable Parquet file ({exc})") from None
+
+
+def _read_parquet(path: Path, columns: list[str]) -> pa.Table:
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as exc:
+        raise FileFormatError(f"{path.name}: not a readable Parquet file ({exc})") from None
+
+
+def _read_csv(path: Path, columns: list[str], numeric: list[str]) -> pa.Table:
+    types = {name: (pa.float64() if name in numeric else pa.string()) for name in columns}
+    try:
+        return pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                include_columns=columns,
+                null_values=NULL_VALUES,
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowException as exc:
+        _locate_csv_problem(path, numeric)
+        raise FileFormatError(f"{path.name}: cannot read the CSV file ({exc})") from None
+
+
+def _locate_csv_problem(path: Path, numeric: list[str]) -> None:
+    """Raise an error naming the first bad row and column (after pyarrow refused the file)."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        raise FileFormatError(
+            f"{path.name}: not UTF-8 text (bad byte at offset {exc.start}); save as CSV UTF-8",
+            row=row,
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader)
+    positions = [(header.index(name), name) for name in numeric]
+    for row, cells in enumerate(reader, start=2):
+        if len(cells) != len(header) and any(c.strip() for c in cells):
+            raise FileFormatError(
+                f"{path.name}: the row has {len(cells)} cells, the header {len(header)}",
+                row=row,
+            )
+        for index, name in positions:
+            cell = cells[index].strip() if index < len(cells) else ""
+            if cell in NULL_VALUES:
+                continue
+            try:
+                float(cell)
+            except ValueError:
+                raise InputError(
+                    f"{path.name}, column {name}: {cell!r} is not a number", field=name, row=row
+                ) from None
+
+
+def _strings(ctx: _Context, column: pa.ChunkedArray, name: str) -> tuple[IntArray, list[str]]:
+    """(index per row, distinct values) of a text column; a blank cell is an error."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.string())
+    encoded = column.combine_chunks().dictionary_encode()
+    if encoded.null_count:
+        first = int(np.flatnonzero(encoded.is_null().to_numpy(zero_copy_only=False))[0])
+        raise InputError(
+            f"{ctx.source}, column {name}: blank", field=name, row=first + ctx.row_base
+        )
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return indices, encoded.dictionary.to_pylist()
+
+
+def _wall_and_offset(text: str) -> tuple[int, int | None]:
+    """(wall-clock seconds since 1970, UTC offset in seconds or None) of an ISO 8601 time."""
+    moment = dt.datetime.fromisoformat(text.strip())
+    wall = int((moment.replace(tzinfo=None) - _EPOCH).total_seconds())
+    offset = moment.utcoffset()
+    return wall, None if offset is None else int(offset.total_seconds())
+
+
+def _first_row(indices: IntArray, code: int, row_base: int) -> int:
+    return int(np.flatnonzero(indices == code)[0]) + row_base
+
+
+def _times_utc_s(
+    ctx: _Context, column: pa.ChunkedArray, name: str, meter_code: IntArray
+) -> tuple[IntArray, list[str]]:
+    """Each row's interval start as UTC epoch seconds, and notes on how times were read."""
+    kind = column.type
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        seconds = pc.cast(column, pa.timestamp("s", tz=kind.tz), safe=False).cast(pa.int64())
+        return seconds.to_numpy().astype(np.int64), []
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        wall = pc.cast(column, pa.timestamp("s"), safe=False).cast(pa.int64())
+        walls = wall.combine_chunks().dictionary_encode()
+        wall_s = walls.dictionary.to_numpy(zero_copy_only=False).astype(np.int64)
+        distinct = _DistinctTimes(
+            indices=walls.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+            wall_s=wall_s,
+            offsets=[None] * wall_s.size,
+            texts=[(_EPOCH + dt.timedelta(seconds=int(w))).isoformat() for w in wall_s],
+        )
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        distinct = _parse_texts(ctx, column, name)
+    else:
+        raise FileFormatError(f"{ctx.source}, column {name}: holds {kind}, not times", field=name)
+    return _resolve(ctx, name, distinct, meter_code)
+
+
+def _parse_texts(ctx: _Context, column: pa.ChunkedArray, name: str) -> _DistinctTimes:
+    indices, texts = _strings(ctx, column, name)
+    parsed = []
+    for code, text in enumerate(texts):
+        try:
+            parsed.append(_wall_and_offset(text))
+        except ValueError:
+            raise InputError(
+                f"{ctx.source}, column {name}: {text!r} is not an ISO 8601 time "
+                "(such as 2021-04-01T00:00:00+08:00)",
+                field=name,
+                row=_first_row(indices, code, ctx.row_base),
+            ) from None
+    wall_s = np.asarray([w for w, _ in parsed], dtype=np.int64)
+    return _DistinctTimes(indices, wall_s, [o for _, o in parsed], texts)
+
+
+def _local_offsets(
+    ctx: _Context, name: str, distinct: _DistinctTimes, code: int
+) -> tuple[int, int]:
+    """UTC offsets [s] of a local time at its first and second occurrence (fold 0 and 1)."""
+    zone = ctx.zone
+    local = _EPOCH + dt.timedelta(seconds=int(distinct.wall_s[code]))
+    first, second = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
+    if first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise InputError(
+            f"{ctx.source}, column {name}: {distinct.texts[code]!r} does not exist in {zone} "
+            "(the clocks went forward)",
+            field=name,
+            row=_first_row(distinct.indices, code, ctx.row_base),
+        )
+    offset0 = first.utcoffset() or dt.timedelta()
+    offset1 = second.utcoffset() or dt.timedelta()
+    return int(offset0.total_seconds()), int(offset1.total_seconds())
+
+
+def _resolve(
+    ctx: _Context, name: str, distinct: _DistinctTimes, meter_code: IntArray
+) -> tuple[IntArray, list[str]]:
+    """UTC seconds from wall-clock seconds and offsets; local times through the zone."""
+    indices = distinct.indices
+    offset0 = np.asarray([o or 0 for o in distinct.offsets], dtype=np.int64)
+    offset1 = offset0.copy()
+    naive = [code for code, offset in enumerate(distinct.offsets) if offset is None]
+    notes: list[str] = []
+    if naive and ctx.zone is None:
+        raise InputError(
+            f"{ctx.source}, column {name}: {distinct.texts[naive[0]]!r} has no UTC offset; "
+            "give --timezone (for example Asia/Shanghai) or write times with their offset",
+            field=name,
+            row=_first_row(indices, naive[0], ctx.row_base),
+        )
+    for code in naive:
+        offset0[code], offset1[code] = _local_offsets(ctx, name, distinct, code)
+    if naive:
+        notes.append(f"times without an offset were read as local time in {ctx.zone}")
+    fold = np.zeros(indices.size, dtype=bool)
+    ambiguous = offset0 != offset1
+    if ambiguous.any():
+        rows = np.flatnonzero(ambiguous[indices])
+        order = np.lexsort((rows, indices[rows], meter_code[rows]))
+        keys = np.stack([meter_code[rows][order], indices[rows][order]])
+        repeat = np.zeros(order.size, dtype=bool)
+        repeat[1:] = (keys[:, 1:] == keys[:, :-1]).all(axis=0)
+        fold[rows[order[repeat]]] = True
+        notes.append(
+            f"{rows.size} reading(s) in the hour the clocks went back: per meter, the first "
+            "row was taken as the earlier instant, the next as the later"
+        )
+    utc = distinct.wall_s[indices] - np.where(fold, offset1[indices], offset0[indices])
+    return utc.astype(np.int64), notes
+
+
+def _values(ctx: _Context, column: pa.ChunkedArray, name: str) -> np.ndarray[Any, Any]:
+    try:
+        floats = column.cast(pa.float64())
+    except pa.ArrowException:
+        texts = column.cast(pa.string()).to_pylist()
+        for index, text in enumerate(texts):
+            try:
+                float(text) if text is not None and text.strip() not in NULL_VALUES else None
+            except ValueError:
+                raise InputError(
+                    f"{ctx.source}, column {name}: {text!r} is not a number",
+                    field=name,
+                    row=index + ctx.row_base,
+                ) from None
+        raise FileFormatError(f"{ctx.source}, column {name}: not numbers", field=name) from None
+    return np.asarray(floats.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _long_readings(ctx: _Context, table: pa.Table, columns: list[str], unit: Unit) -> RawReadings:
+    meter_name, time_name, value_name = columns
+    codes, meters = _strings(ctx, table.column(meter_name), meter_name)
+    times, notes = _times_utc_s(ctx, table.column(time_name), time_name, codes)
+    return RawReadings(
+        source=ctx.source,
+        value_column=value_name,
+        meter_names=np.asarray(meters, dtype=np.str_),
+        meter_code=codes,
+        start_utc_s=times,
+        value=_values(ctx, table.column(value_name), value_name),
+        row_number=np.arange(table.num_rows, dtype=np.int64) + ctx.row_base,
+        unit=unit,
+        notes=tuple(notes),
+    )
+
+
+def _wide_readings(ctx: _Context, table: pa.Table, time_name: str, unit: Unit) -> RawReadings:
+    meters = [n for n in table.column_names if n != time_name]
+    rows = table.num_rows
+    times, notes = _times_utc_s(ctx, table.column(time_name), time_name, np.zeros(rows, np.int64))
+    meter_names: StrArray = np.asarray([m.strip() for m in meters], dtype=np.str_)
+    return RawReadings(
+        source=ctx.source,
+        value_column="",
+        meter_names=meter_names,
+        meter_code=np.repeat(np.arange(len(meters), dtype=np.int64), rows),
+        start_utc_s=np.tile(times, len(meters)),
+        value=np.concatenate([_values(ctx, table.column(m), m) for m in meters]),
+        row_number=np.tile(np.arange(rows, dtype=np.int64) + ctx.row_base, len(meters)),
+        unit=unit,
+        notes=tuple(notes),
+    )
