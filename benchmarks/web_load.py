@@ -72,8 +72,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, log: Path, workers: int = 1) -> Iterator[str]:
-    """``hashwatch serve`` in a subprocess until the block ends; yields its base URL."""
+def server(
+    env: dict[str, str], port: int, log: Path, workers: int = 1
+) -> Iterator[tuple[str, int]]:
+    """``hashwatch serve`` in a subprocess until the block ends; yields its base URL and pid."""
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -97,7 +99,7 @@ def server(env: dict[str, str], port: int, log: Path, workers: int = 1) -> Itera
                     out.flush()
                     raise RuntimeError(f"the server did not start:\n{log.read_text()[-2000:]}")
                 time.sleep(0.1)
-            yield base
+            yield base, proc.pid
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -217,6 +219,27 @@ def arrival_delays_s(rng: random.Random, count: int, rate_per_s: float | None) -
     return delays
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        used[child] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        found = {child for child, parent in parents.items() if parent in tree} - tree
+        grew = bool(found)
+        tree |= found
+    return sum(used.get(p, 0.0) for p in tree)
+
+
 def stored_versions(db: Database, ref: str) -> dict[str, int]:
     """Facility code -> number of stored versions, for every recipient of the notice."""
     with db.read() as session:
@@ -267,7 +290,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "HASHWATCH_DATABASE_URL": url,
             "HASHWATCH_ENVIRONMENT": "development",
         }
-        with server(env, free_port(), workdir / "server.log", args.workers) as base:
+        with server(env, free_port(), workdir / "server.log", args.workers) as (base, pid):
+            cpu_before_s = tree_cpu_s(pid)
             tally, seconds = asyncio.run(
                 load(
                     base,
@@ -280,6 +304,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     rate_per_s=args.rate,
                 )
             )
+            server_cpu_s = tree_cpu_s(pid) - cpu_before_s
         versions = stored_versions(db, ref)
         db.dispose()
     stored = sum(versions.values())
@@ -298,6 +323,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "p99": round(quantile(tally.latencies_s, 0.99) * 1000, 1),
             "max": round(max(tally.latencies_s, default=float("nan")) * 1000, 1),
         },
+        "server_cpu_ms_per_report": round(server_cpu_s * 1000 / len(jobs), 2),
         "answers": dict(sorted(tally.statuses.items())),
         "retries": tally.retries,
         "cut_first_attempts": tally.cut,

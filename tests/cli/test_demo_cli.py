@@ -37,6 +37,7 @@ def test_demo_builds_and_prints_how_to_continue(data_dir: Path) -> None:
     result = runner.invoke(app, ARGS)
     assert result.exit_code == 0, result.output
     assert "30 in 16 districts" in result.output
+    assert "BJ-2021-03 (March 2021)" in result.output
     assert "hashwatch notice status BJ-2021-04" in result.output
     assert "hashwatch submit BJ-2021-04 --token" in result.output
     assert (data_dir / "hashwatch.sqlite3").is_file()
@@ -113,7 +114,7 @@ def test_demo_is_refused_in_production(data_dir: Path, monkeypatch: pytest.Monke
 def test_notice_link_tokens_are_masked_in_the_access_log() -> None:
     import logging
 
-    from hashwatch.cli.web import TokenLinkFilter
+    from hashwatch.web.security import TokenLinkLogFilter
 
     record = logging.LogRecord(
         "uvicorn.access",
@@ -124,6 +125,6 @@ def test_notice_link_tokens_are_masked_in_the_access_log() -> None:
         ("127.0.0.1:1", "GET", "/r/abcDEF_123-x?lang=zh", "1.1", 303),
         None,
     )
-    assert TokenLinkFilter().filter(record)
+    assert TokenLinkLogFilter().filter(record)
     assert "abcDEF" not in record.getMessage()
     assert "/r/[token]?lang=zh" in record.getMessage()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 import string
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from rich.table import Table
 from hashwatch.accounts.models import Role
 from hashwatch.cli.common import console, open_database, settings
 from hashwatch.cli.meters import demo_meters
-from hashwatch.cli.web import TokenLinkFilter
 from hashwatch.demo.city import DemoSummary, build_demo_city, reset_demo_data, tokens_from_messages
 from hashwatch.demo.facilities import DEFAULT_FACILITIES, MIN_FACILITIES
 from hashwatch.errors import ConfigurationError
@@ -166,8 +164,9 @@ def serve_demo(cfg: Settings, port: int) -> None:
     import uvicorn
 
     from hashwatch.web.app import create_app
+    from hashwatch.web.security import install_token_log_filter
 
-    logging.getLogger("uvicorn.access").addFilter(TokenLinkFilter())
+    install_token_log_filter()
     db = open_database()
     try:
         uvicorn.run(create_app(cfg, db), host=DEMO_HOST, port=port, log_level="info")
@@ -187,6 +186,11 @@ def print_summary(summary: DemoSummary) -> None:
     table.add_row("facilities", f"{summary.facilities} in {summary.districts} districts")
     table.add_row("organizations", f"{summary.organizations} ({_kinds(summary)})")
     table.add_row("notice", f"{summary.notice_ref} to {summary.recipients} recipients")
+    table.add_row(
+        "earlier notice",
+        f"{summary.earlier_notice_ref} (March 2021): {summary.earlier_reports} reports, all "
+        "accepted; closed (the trend in the assessment of the April notice)",
+    )
     statuses = ", ".join(f"{status} {n}" for status, n in summary.status_counts.items())
     table.add_row("recipients by status", statuses)
     versions = ", ".join(f"v{v}: {n}" for v, n in summary.submissions_by_version.items())

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from typing import Annotated
 
 import typer
 
 from hashwatch.cli.common import console, open_database, settings
-
-
-class TokenLinkFilter(logging.Filter):
-    """Masks the access token of notice links (``/r/<token>``) in the access log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _TOKEN_LINK.sub("/r/[token]", a) if isinstance(a, str) else a for a in record.args
-            )
-        return True
-
-
-_TOKEN_LINK = re.compile(r"/r/[A-Za-z0-9_-]+")
 
 
 def serve(
@@ -36,7 +20,9 @@ def serve(
     """
     import uvicorn
 
-    logging.getLogger("uvicorn.access").addFilter(TokenLinkFilter())
+    from hashwatch.web.security import install_token_log_filter
+
+    install_token_log_filter()  # the CLI's own process; create_app does it in each worker
     settings()  # refuse bad settings before starting
     open_database().dispose()  # refuse an uninitialised or outdated database
     console.print(f"hashwatch on http://{host}:{port}/ (API docs at /api/docs)")

@@ -68,7 +68,7 @@ _TABLES: Final[dict[str, tuple[str, tuple[Column, ...]]]] = {
     "by_coin": (
         N_("By coin"),
         (
-            Column("key", N_("Coin")),
+            Column("key", N_("Coin"), kind="label"),
             Column("algorithm", N_("Algorithm")),
             Column("facilities", N_("Facilities"), kind="count"),
             Column("mining_electricity_kwh", N_("Mining electricity"), "kWh", "kwh"),
@@ -79,8 +79,8 @@ _TABLES: Final[dict[str, tuple[str, tuple[Column, ...]]]] = {
     "emissions": (
         N_("Emissions of mining electricity"),
         (
-            Column("level", N_("Level")),
-            Column("region", N_("Region")),
+            Column("level", N_("Level"), kind="label"),
+            Column("region", N_("Region"), kind="label"),
             Column("vintage_year", N_("Year of the factor")),
             Column("kg_co2_per_kwh", N_("Emission factor"), "kg CO2/kWh", "number"),
             Column("gross_t", N_("CO2, all mining electricity"), "t", "number"),
@@ -146,6 +146,13 @@ LABELS: Final = {
     "equipment": N_("equipment"),
     "hashrate": N_("hashrate"),
     "equipment+hashrate": N_("equipment and hashrate"),
+    "unspecified": N_("unspecified"),
+    "Beijing": N_("Beijing"),
+    "North China": N_("North China"),
+    "China": N_("China"),
+    "provincial": N_("provincial"),
+    "regional": N_("regional grid"),
+    "national": N_("national"),
     "True": N_("yes"),
     "False": N_("no"),
 }
@@ -214,6 +221,11 @@ def translations(lang: str) -> gettext.GNUTranslations:
     return _TRANSLATIONS[lang]
 
 
+def _label(value: Any, _: Translate) -> str:
+    """An enumerated value or a place name in the reader's language (as is if unknown)."""
+    return _(LABELS.get(str(value), str(value)))
+
+
 def _cell(value: Any, column: Column, fmt: Formatter, _: Translate) -> str:
     if value is None or value == "":
         return "—"
@@ -226,7 +238,7 @@ def _cell(value: Any, column: Column, fmt: Formatter, _: Translate) -> str:
     if column.kind == "number" or isinstance(value, float):
         return fmt.number(value, 3)
     if column.kind == "label":
-        return _(LABELS.get(str(value), str(value)))
+        return _label(value, _)
     return str(value)
 
 
@@ -294,7 +306,7 @@ def _headlines(data: Mapping[str, Any], fmt: Formatter, _: Translate) -> list[He
         ),
         Headline(
             _("Share of %(jurisdiction)s's electricity")
-            % {"jurisdiction": jurisdiction["jurisdiction"]},
+            % {"jurisdiction": _label(jurisdiction["jurisdiction"], _)},
             fmt.percent(city, 3) if city is not None else _("not available"),
             _("total electricity %(total)s")
             % {"total": _energy(jurisdiction.get("electricity_kwh"), fmt)},
@@ -333,7 +345,7 @@ def _headlines(data: Mapping[str, Any], fmt: Formatter, _: Translate) -> list[He
                 _("at %(factor)s kg CO2/kWh (%(level)s, %(year)s); net of renewables %(net)s")
                 % {
                     "factor": fmt.number(first["kg_co2_per_kwh"], 4),
-                    "level": first["region"],
+                    "level": _label(first["region"], _),
                     "year": first["vintage_year"],
                     "net": fmt.quantity(first["net_t"], "t", 0)
                     if first["net_t"] is not None
@@ -345,13 +357,15 @@ def _headlines(data: Mapping[str, Any], fmt: Formatter, _: Translate) -> list[He
         Headline(
             _("Energy model estimate of the declared machines"),
             _energy(dve.get("best_kwh"), fmt),
-            _("bounds %(lower)s – %(upper)s; %(n)s facilities outside their bounds")
+            (
+                _("bounds %(lower)s – %(upper)s; %(n)s facilities outside their bounds")
+                if "outside" in dve
+                else _("bounds %(lower)s – %(upper)s")
+            )
             % {
                 "lower": _energy(dve.get("lower_kwh"), fmt),
                 "upper": _energy(dve.get("upper_kwh"), fmt),
-                "n": fmt.number(len(dve.get("outside", ())), 0)
-                if "outside" in dve
-                else _("not published"),
+                "n": fmt.number(len(dve.get("outside", ())), 0),
             },
         )
     )
@@ -393,7 +407,7 @@ def chart_specs(data: Mapping[str, Any], _: Translate) -> dict[str, dict[str, An
             ),
         ),
         "coins": charts.coin_chart(
-            data["by_coin"],
+            [{**c, "key": _label(c["key"], _)} for c in data["by_coin"]],
             charts.CoinChartLabels(
                 title=_("Mining electricity by coin"),
                 coin=_("Coin"),
