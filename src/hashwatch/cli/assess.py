@@ -11,7 +11,9 @@ from rich.markup import escape
 
 from hashwatch.assessment.data import Basis
 from hashwatch.cli.common import (
+    AcceptedOnlyOption,
     OutputFormat,
+    PublicOption,
     console,
     emit_object,
     emit_rows,
@@ -47,19 +49,8 @@ def assess(
         AssessFormat,
         typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
     ] = AssessFormat.TABLE,
-    public: Annotated[
-        bool,
-        typer.Option(
-            "--public",
-            help="Publishable output: small cells suppressed, no facility or organization lists.",
-        ),
-    ] = False,
-    accepted_only: Annotated[
-        bool,
-        typer.Option(
-            "--accepted-only", help="Count accepted reports only (not those awaiting review)."
-        ),
-    ] = False,
+    public: PublicOption = False,
+    accepted_only: AcceptedOnlyOption = False,
 ) -> None:
     """Mining electricity of a notice: totals, shares, breakdowns, coverage, emissions,
     declared vs estimated, trend (method: docs/assessment.md).

@@ -36,6 +36,20 @@ ActorOption = Annotated[
         help="Who is acting, for the audit trail (default: HASHWATCH_ACTOR or the OS user).",
     ),
 ]
+PublicOption = Annotated[
+    bool,
+    typer.Option(
+        "--public",
+        help="Publishable: cells of fewer than HASHWATCH_ASSESSMENT_MIN_FACILITIES facilities "
+        "suppressed, no facility or organization named.",
+    ),
+]
+AcceptedOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--accepted-only", help="Count accepted reports only (not those awaiting review)."
+    ),
+]
 
 PIPED_TABLE_WIDTH = 400
 console = Console(highlight=False, soft_wrap=True)

@@ -49,6 +49,9 @@ def demo(
 ) -> None:
     """Build a synthetic Beijing: ~300 data centers, the April 2021 notice and its reports.
 
+    Before April, a closed March 2021 notice with its reports, so that the April
+    assessment shows a trend.
+
     Runs the real import, notice, submission and review services on the configured
     database (by default SQLite in HASHWATCH_DATA_DIR), which must be empty, and adds a
     regulator admin with a random password, printed once. Then serves the web app on

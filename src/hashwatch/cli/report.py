@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from hashwatch.assessment.data import Basis
-from hashwatch.cli.common import console, open_database, settings
+from hashwatch.cli.common import (
+    AcceptedOnlyOption,
+    PublicOption,
+    console,
+    open_database,
+    settings,
+)
 from hashwatch.io.tables import atomic_path
 from hashwatch.services.impact_report import ReportFormat, impact_report
 
@@ -26,20 +32,8 @@ def report(
         ),
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
-    public: Annotated[
-        bool,
-        typer.Option(
-            "--public",
-            help="Publishable: cells of fewer than HASHWATCH_ASSESSMENT_MIN_FACILITIES "
-            "facilities suppressed, no facility or organization named.",
-        ),
-    ] = False,
-    accepted_only: Annotated[
-        bool,
-        typer.Option(
-            "--accepted-only", help="Count accepted reports only (not those awaiting review)."
-        ),
-    ] = False,
+    public: PublicOption = False,
+    accepted_only: AcceptedOnlyOption = False,
 ) -> None:
     """The assessment report of a notice for leadership: headline figures, charts, tables,
     method and data-quality notes, unknown and flagged facilities.

@@ -372,6 +372,18 @@ def _headlines(data: Mapping[str, Any], fmt: Formatter, _: Translate) -> list[He
     return lines
 
 
+def district_chart_labels(_: Translate) -> DistrictChartLabels:
+    """The district chart's words in the reader's language (dashboard and report)."""
+    return DistrictChartLabels(
+        title=_("Reported mining electricity by district"),
+        district=_("District"),
+        mining_electricity=_("Mining electricity"),
+        share=_("Share of the district's reported electricity"),
+        reporting=_("Reporting facilities"),
+        involved=_("Facilities involved in mining"),
+    )
+
+
 def chart_specs(data: Mapping[str, Any], _: Translate) -> dict[str, dict[str, Any]]:
     """The report's charts by name (districts, coins, coverage, estimates, trend), as Vega-Lite
     specs with translated words; the dashboard embeds the same specs. Estimates need the
@@ -395,17 +407,7 @@ def chart_specs(data: Mapping[str, Any], _: Translate) -> dict[str, dict[str, An
         ("no_report", _("No report"), totals["no_report"]),
     ]
     specs = {
-        "districts": district_mining_chart(
-            districts,
-            DistrictChartLabels(
-                title=_("Reported mining electricity by district"),
-                district=_("District"),
-                mining_electricity=_("Mining electricity"),
-                share=_("Share of the district's reported electricity"),
-                reporting=_("Reporting facilities"),
-                involved=_("Facilities involved in mining"),
-            ),
-        ),
+        "districts": district_mining_chart(districts, district_chart_labels(_)),
         "coins": charts.coin_chart(
             [{**c, "key": _label(c["key"], _)} for c in data["by_coin"]],
             charts.CoinChartLabels(

@@ -20,11 +20,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
 from hashwatch.charts.notice import (
-    DistrictChartLabels,
     StatusChartLabels,
     district_mining_chart,
     status_chart,
 )
+from hashwatch.documents.assessment_report import district_chart_labels
 from hashwatch.errors import HashwatchError, InputError
 from hashwatch.services import notices
 from hashwatch.services.dashboard import notice_dashboard, organizations
@@ -133,18 +133,6 @@ def dashboard(ref: str, staff: RegulatorPage, db: DbDep) -> Response:
     return _dashboard(staff, db, ref)
 
 
-def _district_labels(staff: Staff) -> DistrictChartLabels:
-    _ = staff.ctx._
-    return DistrictChartLabels(
-        title=_("Reported mining electricity by district"),
-        district=_("District"),
-        mining_electricity=_("Mining electricity"),
-        share=_("Share of the district's reported electricity"),
-        reporting=_("Reporting facilities"),
-        involved=_("Facilities involved in mining"),
-    )
-
-
 @router.get("/notices/{ref}/charts/districts.json")
 def districts_chart(ref: str, staff: RegulatorPage, db: DbDep) -> JSONResponse:
     """The Vega-Lite spec of the district chart, data inline."""
@@ -152,7 +140,7 @@ def districts_chart(ref: str, staff: RegulatorPage, db: DbDep) -> JSONResponse:
     rows = [
         {**d.as_dict(), "district": staff.district_name(d.district_code)} for d in board.districts
     ]
-    return JSONResponse(district_mining_chart(rows, _district_labels(staff)))
+    return JSONResponse(district_mining_chart(rows, district_chart_labels(staff.ctx._)))
 
 
 @router.get("/notices/{ref}/charts/status.json")
