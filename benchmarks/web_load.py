@@ -73,9 +73,12 @@ def free_port() -> int:
 
 @contextmanager
 def server(
-    env: dict[str, str], port: int, log: Path, workers: int = 1
+    env: dict[str, str], port: int, log: Path, workers: int = 1, cpus: set[int] | None = None
 ) -> Iterator[tuple[str, int]]:
-    """``hashwatch serve`` in a subprocess until the block ends; yields its base URL and pid."""
+    """``hashwatch serve`` in a subprocess until the block ends; yields its base URL and pid.
+
+    With ``cpus`` the server (and its workers) may run on those CPUs only (Linux).
+    """
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -86,6 +89,7 @@ def server(
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,  # noqa: PLW1509
         )
         try:
             deadline = time.monotonic() + 120
@@ -219,6 +223,11 @@ def arrival_delays_s(rng: random.Random, count: int, rate_per_s: float | None) -
     return delays
 
 
+def _cpus(text: str | None) -> set[int] | None:
+    """``"0"`` or ``"0,1"`` → CPU numbers (None: no pinning)."""
+    return {int(c) for c in text.split(",")} if text else None
+
+
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) used so far by a process and its descendants (Linux)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -290,7 +299,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "HASHWATCH_DATABASE_URL": url,
             "HASHWATCH_ENVIRONMENT": "development",
         }
-        with server(env, free_port(), workdir / "server.log", args.workers) as (base, pid):
+        server_cpus = _cpus(args.server_cpus)
+        if args.client_cpus:
+            os.sched_setaffinity(0, _cpus(args.client_cpus) or set())
+        log = workdir / "server.log"
+        with server(env, free_port(), log, args.workers, server_cpus) as (base, pid):
             cpu_before_s = tree_cpu_s(pid)
             tally, seconds = asyncio.run(
                 load(
@@ -316,6 +329,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "reporters": len(jobs),
         "arrivals": f"Poisson, {args.rate}/s" if args.rate else "burst (all at once)",
         "server_workers": args.workers,
+        "server_cpus": args.server_cpus or "any",
+        "client_cpus": args.client_cpus or "any",
         "seconds": round(seconds, 2),
         "throughput_reports_per_s": round(len(jobs) / seconds, 1),
         "latency_ms": {
@@ -359,6 +374,8 @@ def main(argv: list[str] | None = None) -> None:
         help="arrivals per second (Poisson, open loop); default: every reporter at once",
     )
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--server-cpus", default=None, help="pin the server, e.g. 0 or 0,1")
+    parser.add_argument("--client-cpus", default=None, help="pin the load generator, e.g. 1")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
