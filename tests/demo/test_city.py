@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from hashwatch.demo.city import build_demo_city, reset_demo_data
+from hashwatch.demo.city import MARCH_NOTICE_REF, build_demo_city, reset_demo_data
 from hashwatch.demo.plan import Action, plan_city
 from hashwatch.demo.reports import Scenario
 from hashwatch.errors import ConfigurationError, ConflictError
 from hashwatch.reporting.districts import BEIJING_DISTRICTS
+from hashwatch.services.assessment import assess
 from hashwatch.services.audit_log import verify_audit
+from hashwatch.services.status import notice_status
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 
@@ -62,6 +64,21 @@ def test_the_city_has_every_status_a_second_version_and_an_intact_audit_chain(
     assert summary.pending_reports
     assert all(p.report_path.is_file() for p in summary.pending_reports)
     assert {p.status for p in summary.pending_reports} == {"returned", "overdue"}
+
+
+def test_the_march_notice_is_closed_and_gives_april_a_trend(db: Database, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, "data")
+    summary = build_demo_city(db, settings, seed=7, facilities=SMALL)
+    march = notice_status(db, MARCH_NOTICE_REF)
+    assert summary.earlier_notice_ref == MARCH_NOTICE_REF
+    assert march.notice["state"] == "closed"
+    assert 0 < summary.earlier_reports == march.counts["accepted"] < SMALL
+    assert set(march.counts) == {"accepted", "overdue"}
+    trend = assess(db, summary.notice_ref, settings=settings).trend
+    assert [p.ref for p in trend] == [MARCH_NOTICE_REF, summary.notice_ref]
+    assert trend[0].counted == summary.earlier_reports
+    assert trend[0].mining_electricity_kwh > 0
+    assert trend[1].change_pct is not None
 
 
 def test_a_database_with_data_is_refused(db: Database, tmp_path: Path) -> None:

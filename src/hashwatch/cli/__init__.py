@@ -18,6 +18,7 @@ from hashwatch.cli import (
     assess,
     audit,
     demo,
+    detect,
     energy,
     meters,
     notices,
@@ -50,6 +51,7 @@ app.add_typer(accounts.tokens, name="token")
 app.add_typer(energy.app, name="energy")
 assess.register(app)
 app.add_typer(meters.app, name="meters")
+app.add_typer(detect.app, name="detect")
 report.register(app)
 
 

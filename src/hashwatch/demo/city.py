@@ -1,4 +1,6 @@
-"""The demo city: a synthetic Beijing, its April 2021 notice and the reports that answered it.
+"""The demo city: a synthetic Beijing, its April 2021 notice and the reports that answered it,
+after a monthly notice for March 2021 (:mod:`hashwatch.demo.march`) that gives the April
+assessment a trend.
 
 :func:`build_demo_city` drives the real services only: the registry is written as a CSV file
 and loaded by :func:`~hashwatch.services.registry.import_registry`; the notice is created
@@ -6,9 +8,11 @@ and issued by :mod:`hashwatch.services.notices` (tokens go to the outbox and are
 from the ``.eml`` files); reports go through
 :func:`~hashwatch.services.submissions.submit_report` with explicit ``now`` times, and the
 reviewer's returns and acceptances through
-:func:`~hashwatch.services.review.review_submission`. Everything is drawn from one
-:class:`random.Random` seeded with ``seed``, so one seed gives one city (only the access
-tokens, which are secrets, differ).
+:func:`~hashwatch.services.review.review_submission`; the March notice is closed by
+:func:`~hashwatch.services.notices.close_notice` before the April notice is created.
+Everything is drawn from one :class:`random.Random` seeded with ``seed`` (March from a
+generator seeded by it once April is planned, so adding March left April as it was), so
+one seed gives one city (only the access tokens, which are secrets, differ).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any, Final
 from sqlalchemy import func, select
 
 from hashwatch.demo.facilities import DEFAULT_FACILITIES, generate_registry
+from hashwatch.demo.march import MARCH_DEADLINE, MARCH_END, MARCH_START, MarchPlan, plan_march
 from hashwatch.demo.plan import Action, Step, plan_city
 from hashwatch.demo.reports import PERIOD_END, PERIOD_START, SHANGHAI
 from hashwatch.errors import ConfigurationError, ConflictError, InputError
@@ -36,7 +41,13 @@ from hashwatch.io.registry_files import write_registry_csv
 from hashwatch.io.tables import write_json
 from hashwatch.reporting.models import Facility, Notice, Organization, ReviewAction
 from hashwatch.services.audit_log import verify_audit
-from hashwatch.services.notices import NoticeDraft, add_recipients, create_notice, issue_notice
+from hashwatch.services.notices import (
+    NoticeDraft,
+    add_recipients,
+    close_notice,
+    create_notice,
+    issue_notice,
+)
 from hashwatch.services.notices import open_notice as open_link
 from hashwatch.services.registry import import_registry
 from hashwatch.services.review import review_submission
@@ -46,6 +57,7 @@ from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 
 NOTICE_REF: Final = "BJ-2021-04"
+MARCH_NOTICE_REF: Final = "BJ-2021-03"
 REGISTRAR: Final = "registrar:demo"
 ANALYST: Final = "analyst:demo"
 REVIEWER: Final = "reviewer:demo"
@@ -78,6 +90,24 @@ def demo_notice() -> NoticeDraft:
     )
 
 
+def march_notice() -> NoticeDraft:
+    """The demo's own monthly notice for March 2021, sent on 1 April (no such notice is known)."""
+    return NoticeDraft(
+        ref=MARCH_NOTICE_REF,
+        title="Monthly Report on Data Center Electricity and Cryptocurrency Mining, March 2021",
+        legal_basis="Monthly reporting of data centers' electricity, with the share used by "
+        "cryptocurrency mining. Demo data: this notice is the demo's own, so that the April "
+        "notice's assessment has a trend; every facility and report is synthetic.",
+        issuer="Beijing Municipal Bureau of Economy and Information Technology "
+        "(北京市经济和信息化局)",
+        period_start=MARCH_START,
+        period_end=MARCH_END,
+        deadline=MARCH_DEADLINE,
+        timezone="Asia/Shanghai",
+        urgent=False,
+    )
+
+
 @dataclass(frozen=True)
 class PendingReport:
     """A report the demo leaves for the user to file: who, their token, and the JSON file."""
@@ -94,6 +124,9 @@ class DemoSummary:
 
     seed: int
     notice_ref: str
+    earlier_notice_ref: str
+    earlier_reports: int
+    """Reports filed (and accepted) under the earlier notice, now closed."""
     facilities: int
     organizations: int
     organizations_by_kind: dict[str, int]
@@ -184,7 +217,7 @@ def tokens_from_messages(paths: Iterable[Path]) -> dict[str, str]:
     return found
 
 
-def _run_step(db: Database, step: Step, token: str) -> bool:
+def _run_step(db: Database, step: Step, token: str, notice_ref: str = NOTICE_REF) -> bool:
     """Carry out one step; ``False`` if it was a first attempt that validation refused."""
     if step.action is Action.OPEN:
         open_link(db, token, now=step.at)
@@ -195,7 +228,7 @@ def _run_step(db: Database, step: Step, token: str) -> bool:
                 db,
                 token,
                 step.report,
-                notice_ref=NOTICE_REF,
+                notice_ref=notice_ref,
                 idempotency_key=f"{step.facility_code}/{step.at:%Y%m%dT%H%M%S}",
                 now=step.at,
             )
@@ -208,7 +241,7 @@ def _run_step(db: Database, step: Step, token: str) -> bool:
     else:
         action = ReviewAction.RETURN if step.action is Action.RETURN else ReviewAction.ACCEPT
         review_submission(
-            db, NOTICE_REF, step.facility_code, action, reviewer=REVIEWER, comment=step.comment
+            db, notice_ref, step.facility_code, action, reviewer=REVIEWER, comment=step.comment
         )
     return True
 
@@ -231,6 +264,24 @@ def _pending_reports(
             write_json(path, reports[code])
             pending.append(PendingReport(status, code, tokens[code], path))
     return tuple(pending)
+
+
+def _issue(db: Database, draft: NoticeDraft, settings: Settings) -> tuple[int, dict[str, str]]:
+    """Create ``draft``, address it to every facility and issue it: recipients and tokens."""
+    create_notice(db, draft, actor=ANALYST)
+    add_recipients(db, draft.ref, actor=ANALYST, settings=settings, all_facilities=True)
+    issued = issue_notice(db, draft.ref, actor=ANALYST, settings=settings)
+    return issued.recipients, tokens_from_messages(issued.delivery.outbox_files)
+
+
+def _march(db: Database, settings: Settings, plan: MarchPlan, say: Progress) -> int:
+    """The March notice issued, answered, reviewed and closed; the reports filed."""
+    say(f"notice {MARCH_NOTICE_REF}: issuing, {len(plan.steps) // 2} reports accepted, closing")
+    _, tokens = _issue(db, march_notice(), settings)
+    for step in plan.steps:
+        _run_step(db, step, tokens[step.facility_code], MARCH_NOTICE_REF)
+    close_notice(db, MARCH_NOTICE_REF, actor=ANALYST)
+    return sum(step.action is Action.SUBMIT for step in plan.steps)
 
 
 def build_demo_city(
@@ -257,12 +308,11 @@ def build_demo_city(
         path = Path(tmp) / f"demo-registry-seed{seed}.csv"
         write_registry_csv(path, [f.registry_row() for f in registry.facilities])
         imported = import_registry(db, path, actor=REGISTRAR)
-    say(f"notice {NOTICE_REF}: creating and issuing to every facility")
-    create_notice(db, demo_notice(), actor=ANALYST)
-    add_recipients(db, NOTICE_REF, actor=ANALYST, settings=outbox_settings, all_facilities=True)
-    issued = issue_notice(db, NOTICE_REF, actor=ANALYST, settings=outbox_settings)
-    tokens = tokens_from_messages(issued.delivery.outbox_files)
     plan = plan_city(rng, registry.facilities)
+    march_rng = random.Random(rng.getrandbits(64))  # noqa: S311 - as above
+    earlier = _march(db, outbox_settings, plan_march(march_rng, registry.facilities, plan), say)
+    say(f"notice {NOTICE_REF}: creating and issuing to every facility")
+    recipients, tokens = _issue(db, demo_notice(), outbox_settings)
     submits = sum(s.action is Action.SUBMIT for s in plan.steps)
     reviews = sum(s.action in (Action.RETURN, Action.ACCEPT) for s in plan.steps)
     say(f"reports: {submits} submission attempts and {reviews} reviews")
@@ -276,13 +326,15 @@ def build_demo_city(
     return DemoSummary(
         seed=seed,
         notice_ref=NOTICE_REF,
+        earlier_notice_ref=MARCH_NOTICE_REF,
+        earlier_reports=earlier,
         facilities=imported.facilities.created,
         organizations=imported.organizations.created,
         organizations_by_kind=dict(
             sorted(Counter(o.kind.value for o in registry.organizations).items())
         ),
         districts=len({f.district_code for f in registry.facilities}),
-        recipients=issued.recipients,
+        recipients=recipients,
         status_counts=dict(sorted(status.counts.items())),
         submissions=sum(versions.values()),
         submissions_by_version=dict(sorted(versions.items())),

@@ -3,7 +3,9 @@
 Pure planning: facilities and a :class:`random.Random` in, a time-ordered list of
 :class:`Step` out. About 6 % of recipients never report; 8–12 % of all recipients mined in
 April 2021 (mostly at colocation and other non-telecom operators), a third of those with a
-warning they explain; a few first attempts carry a blocking slip; about 3 % of version 1
+warning they explain, and one in five of the rest only from 1 April (``mining_start_date``
+2021-04-01: they file a nil return for March, see :mod:`hashwatch.demo.march`); a few first
+attempts carry a blocking slip; about 3 % of version 1
 reports are returned by the reviewer, two in three of those are resubmitted as version 2;
 the reviewer accepts part of the rest. Submissions fall on the working days around the
 deadline (2021-05-07 18:00, Beijing time), some after it; 1–5 May 2021 was a public holiday.
@@ -19,6 +21,7 @@ from typing import Any, Final
 
 from hashwatch.demo.facilities import DemoFacility
 from hashwatch.demo.reports import (
+    PERIOD_START,
     SHANGHAI,
     WARNING_SCENARIOS,
     Deficiency,
@@ -120,6 +123,7 @@ class _Roles:
     scenario: dict[str, Scenario]
     slip: dict[str, Slip]
     deficiency: dict[str, Deficiency]
+    started_in_april: set[str]
 
 
 def _take(pool: list[DemoFacility], count: int, used: set[str]) -> list[DemoFacility]:
@@ -166,7 +170,7 @@ def _roles(rng: random.Random, responders: list[DemoFacility], total: int) -> _R
         (Deficiency.POWER_SUPPLY_MISSING, nil),
     ):
         deficiency.update((f.code, gap) for f in _take(pool, returns, used))
-    return _Roles(scenario, slip, deficiency)
+    return _Roles(scenario, slip, deficiency, {f.code for f in mining[2::5]})
 
 
 def _submissions(
@@ -179,6 +183,8 @@ def _submissions(
     code = facility.code
     signer = signer_for(rng, facility)
     report = build_report(rng, facility, roles.scenario[code])
+    if code in roles.started_in_april:
+        report["mining_start_date"] = PERIOD_START.isoformat()
     first_at = _moment(rng, LATE_DAYS if late else ON_TIME_DAYS, before_deadline=not late)
     steps = [Step(NOTICE_SENT + _minutes(rng, 20, 3 * 24 * 60), code, Action.OPEN)]
     slip = roles.slip.get(code)

@@ -89,7 +89,7 @@ class Signer:
     title: str
 
 
-def _quantity(rng: random.Random, kwh: float) -> Any:
+def quantity_as_written(rng: random.Random, kwh: float) -> Any:
     """``kwh`` written as people write it: a number, '1,234 kWh', '1.234 MWh' or an object."""
     roll = rng.random()
     if roll < 0.5:
@@ -138,7 +138,7 @@ def nil_report(rng: random.Random, facility: DemoFacility, scenario: Scenario) -
     else:
         total_kwh = _it_energy_kwh(rng, facility, rng.uniform(0.30, 0.64))
     report["involved_in_mining"] = False
-    report["facility_electricity_kwh"] = _quantity(rng, total_kwh)
+    report["facility_electricity_kwh"] = quantity_as_written(rng, total_kwh)
     if rng.random() < 0.5:
         report["mining_electricity_kwh"] = 0
         report["mining_share_pct"] = 0
@@ -181,7 +181,8 @@ def _install_late(rng: random.Random, fleet: list[FleetLine]) -> tuple[list[Flee
     return lines, text
 
 
-def _equipment_lines(rng: random.Random, fleet: list[FleetLine]) -> list[dict[str, Any]]:
+def equipment_lines(rng: random.Random, fleet: list[FleetLine]) -> list[dict[str, Any]]:
+    """The report's equipment lines: one per machine model, rated power in W or kW."""
     merged: dict[str, int] = defaultdict(int)
     power = {}
     for line in fleet:
@@ -197,10 +198,10 @@ def _equipment_lines(rng: random.Random, fleet: list[FleetLine]) -> list[dict[st
     ]
 
 
-def _coin_lines(
+def coin_lines(
     rng: random.Random, fleet: list[FleetLine], hours: float
 ) -> tuple[list[dict[str, Any]], int]:
-    """Per-coin lines and the mining electricity (their sum, whole kWh)."""
+    """Per-coin lines and the mining electricity (their sum, whole kWh) over ``hours``."""
     kwh: dict[str, float] = defaultdict(float)
     ths: dict[str, float] = defaultdict(float)
     algorithms = {}
@@ -245,7 +246,7 @@ def mining_report(rng: random.Random, facility: DemoFacility, scenario: Scenario
             "mining amounts cover 1-27 April."
         )
     hours = _mining_hours(scenario, exit_date)
-    coins, mining_kwh = _coin_lines(rng, fleet, hours)
+    coins, mining_kwh = coin_lines(rng, fleet, hours)
     rated_kw = sum(line.rated_power_kw for line in fleet)
     room_kw = max(0.0, it_kw * 1.12 - mining_kwh / PERIOD_HOURS)
     other_kwh = min(_it_energy_kwh(rng, facility, rng.uniform(0.15, 0.3)), room_kw * PERIOD_HOURS)
@@ -261,12 +262,12 @@ def mining_report(rng: random.Random, facility: DemoFacility, scenario: Scenario
     report.update(
         {
             "involved_in_mining": True,
-            "facility_electricity_kwh": _quantity(rng, total_kwh),
+            "facility_electricity_kwh": quantity_as_written(rng, total_kwh),
             "mining_electricity_kwh": mining_kwh,
             "mining_share_pct": round(mining_kwh / total_kwh * 100, 2),
             "peak_demand_kw": round(max(total_kwh / PERIOD_HOURS * 1.1, rated_kw * 1.05)),
             "coins": coins,
-            "equipment": _equipment_lines(rng, fleet),
+            "equipment": equipment_lines(rng, fleet),
             "operation_mode": mode,
             "hosted_clients": 0 if mode == "own" else rng.randint(2, 40),
             "mining_start_date": dt.date(2019, 6, 1) + dt.timedelta(days=rng.randint(0, 600)),
@@ -303,7 +304,7 @@ def with_slip(report: dict[str, Any], slip: Slip) -> dict[str, Any]:
     """A copy of an attested report with a mistake that validation refuses."""
     bad = copy.deepcopy(report)
     if slip is Slip.MWH_AS_KWH:
-        total = float(_kwh(bad["facility_electricity_kwh"]))
+        total = float(kwh_value(bad["facility_electricity_kwh"]))
         bad["facility_electricity_kwh"] = round(total / 1000, 3)  # MWh typed as kWh
     elif slip is Slip.SHARE_AS_FRACTION:
         bad["mining_share_pct"] = round(bad["mining_share_pct"] / 100, 4)
@@ -318,7 +319,8 @@ def with_slip(report: dict[str, Any], slip: Slip) -> dict[str, Any]:
     return bad
 
 
-def _kwh(value: Any) -> float:
+def kwh_value(value: Any) -> float:
+    """An amount as :func:`quantity_as_written` writes it, back in kWh."""
     if isinstance(value, dict):
         return float(value["value"]) * 1000
     if isinstance(value, str):
@@ -333,7 +335,8 @@ def with_deficiency(report: dict[str, Any], deficiency: Deficiency) -> dict[str,
     if deficiency is Deficiency.EXIT_DATE_MISSING:
         first.pop("planned_exit_date", None)
     elif deficiency is Deficiency.METER_READING:
-        first["facility_electricity_kwh"] = round(_kwh(report["facility_electricity_kwh"]) / 10)
+        tenth_kwh = kwh_value(report["facility_electricity_kwh"]) / 10
+        first["facility_electricity_kwh"] = round(tenth_kwh)
     else:
         first.pop("power_supply", None)
     return first
@@ -355,8 +358,9 @@ def return_comment(deficiency: Deficiency, report: dict[str, Any]) -> str:
             "the facility will no longer host mining equipment."
         )
     if deficiency is Deficiency.METER_READING:
+        tenth_kwh = kwh_value(report["facility_electricity_kwh"]) / 10
         return (
-            f"April electricity of {round(_kwh(report['facility_electricity_kwh']) / 10):,} kWh "
+            f"April electricity of {round(tenth_kwh):,} kWh "
             "is about a tenth of what the facility's load implies; please check the meter "
             "reading (a dropped digit?) and resubmit."
         )

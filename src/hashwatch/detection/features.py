@@ -53,7 +53,11 @@ def dense_power_kw(
     column = (start_utc_s - first_utc_s) // interval_s
     inside = (column >= 0) & (column < intervals)
     block = np.full((meters, intervals), np.nan)
-    block[meter_code[inside], column[inside]] = energy_kwh[inside] / (interval_minutes / 60)
+    flat = meter_code * intervals + column
+    if inside.all():
+        np.put(block, flat, energy_kwh * (60 / interval_minutes))
+    else:
+        np.put(block, flat[inside], energy_kwh[inside] * (60 / interval_minutes))
     return block
 
 
