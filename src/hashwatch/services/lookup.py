@@ -123,8 +123,21 @@ def recipient_for_principal(
 ) -> Recipient:
     """The recipient row a principal may act for; another entity's is reported not found."""
     del now  # sessions and API tokens carry their own expiry
-    notice = get_notice(session, notice_ref)
-    recipient = recipient_by_code(session, notice, facility_code, for_update=for_update)
+    # one query for the recipient with its notice, facility and organization; the notice is
+    # looked up alone only to name what is missing
+    recipient = _load_recipient(
+        session,
+        Recipient.notice_id.in_(select(Notice.id).where(Notice.ref == notice_ref)),
+        Recipient.facility_id.in_(select(Facility.id).where(Facility.code == facility_code)),
+        for_update=for_update,
+    )
+    if recipient is None:
+        notice = get_notice(session, notice_ref)
+        raise NotFoundError(
+            f"facility {facility_code!r} is not a recipient of notice {notice.ref!r}",
+            field="facility_code",
+        )
+    notice = recipient.notice
     if not principal.may_act_for_recipient(recipient.id, recipient.facility_id):
         raise NotFoundError(
             f"facility {facility_code!r} is not a recipient of notice {notice_ref!r}",
