@@ -59,16 +59,23 @@ def session_cookie_name(settings: Settings) -> str:
     return SECURE_SESSION_COOKIE if settings.serves_https else SESSION_COOKIE
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db = request.app.state.db
     assert isinstance(db, Database)
     return db
 
 
-def get_settings(request: Request) -> Settings:
+def app_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
     settings = request.app.state.settings
     assert isinstance(settings, Settings)
     return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    # the cheap dependencies are ``async``: FastAPI runs a plain ``def`` one in a worker
+    # thread, a hop that costs more than the dependency itself
+    return app_settings(request)
 
 
 DbDep = Annotated[Database, Depends(get_db)]
@@ -77,7 +84,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def current_session(request: Request, db: DbDep) -> SessionInfo | None:
     """The browser session of the request's cookie, if it is live."""
-    cookie = request.cookies.get(session_cookie_name(get_settings(request)))
+    cookie = request.cookies.get(session_cookie_name(app_settings(request)))
     return resolve_session(db, cookie) if cookie else None
 
 
@@ -134,7 +141,7 @@ async def checked_caller(
 CallerDep = Annotated[Caller, Depends(checked_caller)]
 
 
-def current_principal(caller: CallerDep) -> Principal:
+async def current_principal(caller: CallerDep) -> Principal:
     """The caller's principal (authenticated, CSRF-checked)."""
     return caller.principal
 
@@ -142,7 +149,7 @@ def current_principal(caller: CallerDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def regulator(principal: PrincipalDep) -> Principal:
+async def regulator(principal: PrincipalDep) -> Principal:
     """Only regulator users (admin, analyst) pass."""
     if not principal.is_regulator:
         raise PermissionDeniedError("only the regulator's staff may do this")
@@ -152,7 +159,7 @@ def regulator(principal: PrincipalDep) -> Principal:
 RegulatorDep = Annotated[Principal, Depends(regulator)]
 
 
-def reporting_entity(principal: PrincipalDep) -> Principal:
+async def reporting_entity(principal: PrincipalDep) -> Principal:
     """Only reporting entities (a recipient, or an organization) pass: they file reports."""
     if principal.is_regulator:
         raise PermissionDeniedError(
@@ -171,7 +178,7 @@ def require_admin(principal: Principal) -> None:
         raise PermissionDeniedError(ADMIN_ONLY)
 
 
-def admin(principal: RegulatorDep) -> Principal:
+async def admin(principal: RegulatorDep) -> Principal:
     """Only regulator admins pass: managing the registry and the notices' life cycle."""
     require_admin(principal)
     return principal
