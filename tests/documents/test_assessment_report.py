@@ -72,8 +72,23 @@ def test_the_pdf_carries_the_json_headline_figures(
     assert f"{fmt.number(round(totals['facility_electricity_kwh']), 0)} kWh" in flat
     assert fmt.percent(totals["mining_share_pct"], 2) in flat
     assert fmt.percent(data["coverage"]["facility_coverage_pct"], 1) in flat
-    # cover, charts and tables, method
-    assert len(reader.pages) >= 4
+    # the expected pages in order: cover with the headline figures, charts, tables, method
+    pages = [_flat(page.extract_text()) for page in reader.pages]
+    sections = (
+        ("主要数字", "各区报告的挖矿用电量", "按区", "方法与数据质量")
+        if lang == "zh"
+        else (
+            "Headline figures",
+            "Reported mining electricity by district",
+            "By district",
+            "Method and data quality",
+        )
+    )
+    first_page = [next(i for i, text in enumerate(pages) if s in text) for s in sections]
+    assert first_page[0] == 0
+    assert first_page == sorted(first_page)
+    assert first_page[-1] == len(pages) - 1
+    assert reader.pages[2].mediabox.width > reader.pages[0].mediabox.width  # landscape tables
     title = "虚拟货币挖矿用电" if lang == "zh" else "Crypto-mining electricity"
     assert title in flat
     if lang == "zh":

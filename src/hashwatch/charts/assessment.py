@@ -146,6 +146,7 @@ def declared_vs_estimated_chart(
                         "field": "status",
                         "type": "nominal",
                         "title": text.status,
+                        "legend": {"titleLimit": 400, "labelLimit": 300},
                         "scale": {
                             "domain": [text.inside, text.below, text.above],
                             "range": ["#2f7d32", "#c62828", "#ef6c00"],
@@ -236,7 +237,13 @@ def trend_chart(
         },
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {
-            "x": {"field": "period_end", "type": "temporal", "title": text.period},
+            "x": {
+                "field": "period_end",
+                "type": "ordinal",
+                "timeUnit": "yearmonthdate",
+                "title": text.period,
+                "axis": {"format": "%Y-%m-%d", "labelAngle": 0},
+            },
             "y": {
                 "field": "per_day",
                 "type": "quantitative",
