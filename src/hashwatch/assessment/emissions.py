@@ -23,7 +23,7 @@ kept apart (``imputed_upper_t``), like every imputed figure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,11 +37,23 @@ def emitting_share(
     renewable_share_pct: float | None,
 ) -> float:
     """e = 1 − max(s, r): the share of a facility's electricity taken at the grid factor."""
+    self_share, renewable = supply_shares(
+        facility_electricity_kwh, self_generation_kwh, renewable_share_pct
+    )
+    return 1.0 - max(self_share, renewable)
+
+
+def supply_shares(
+    facility_electricity_kwh: float | None,
+    self_generation_kwh: float | None,
+    renewable_share_pct: float | None,
+) -> tuple[float, float]:
+    """(s, r): the self-generated and renewable shares of a facility's electricity, 0–1."""
     self_share = 0.0
     if self_generation_kwh and facility_electricity_kwh and facility_electricity_kwh > 0:
         self_share = min(self_generation_kwh / facility_electricity_kwh, 1.0)
     renewable = float(np.clip((renewable_share_pct or 0.0) / 100.0, 0.0, 1.0))
-    return 1.0 - max(self_share, renewable)
+    return self_share, renewable
 
 
 def co2_t(electricity_kwh: float, kg_co2_per_kwh: float) -> float:
@@ -76,6 +88,9 @@ class Emissions:
     renewable_mining_kwh: float
     facilities_with_supply_data: int
     rows: tuple[EmissionRow, ...]
+    #: the facilities each split rests on (small-cell suppression of the public output)
+    self_generation_codes: frozenset[str] = field(default=frozenset(), repr=False)
+    renewable_codes: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 def mining_emissions(
@@ -86,22 +101,26 @@ def mining_emissions(
     """Gross and net CO₂ of the counted reports' mining electricity (see the module notes)."""
     mining = grid = self_gen = renewable = 0.0
     with_supply = 0
+    renewable_codes: set[str] = set()
+    self_generation_codes: set[str] = set()
     for record in records:
         if not record.counted or not record.mining_electricity_kwh:
             continue
         m = record.mining_electricity_kwh
-        total = record.facility_electricity_kwh
-        s = 0.0
-        if record.self_generation_kwh and total and total > 0:
-            s = min(record.self_generation_kwh / total, 1.0)
-        r = float(np.clip((record.renewable_share_pct or 0.0) / 100.0, 0.0, 1.0))
+        s, r = supply_shares(
+            record.facility_electricity_kwh, record.self_generation_kwh, record.renewable_share_pct
+        )
         if record.self_generation_kwh is not None or record.renewable_share_pct is not None:
             with_supply += 1
         mining += m
-        grid += m * emitting_share(total, record.self_generation_kwh, record.renewable_share_pct)
+        grid += m * (1.0 - max(s, r))
         # the part taken out: renewable first (it emits nothing), the rest self-generated
         renewable += m * r
         self_gen += m * max(0.0, s - r)
+        if r > 0:
+            renewable_codes.add(record.facility_code)
+        if s > r:
+            self_generation_codes.add(record.facility_code)
     rows = tuple(
         EmissionRow(
             level=c.factor.level,
@@ -124,4 +143,13 @@ def mining_emissions(
         )
         for c in factors
     )
-    return Emissions(mining, grid, self_gen, renewable, with_supply, rows)
+    return Emissions(
+        mining,
+        grid,
+        self_gen,
+        renewable,
+        with_supply,
+        rows,
+        frozenset(self_generation_codes),
+        frozenset(renewable_codes),
+    )

@@ -158,6 +158,11 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark, do
     return message
 
 
+SELF_GENERATED_NOTE = N_(
+    "Self-generated electricity of unknown fuel is left out of the net CO2: %(kwh)s kWh of mining."
+)
+
+
 @dataclass(frozen=True)
 class Note:
     """A method or data-quality note: an English template (translated by the report) and
@@ -249,13 +254,7 @@ def _notes(result: Assessment) -> list[Note]:
         )
     if result.emissions.self_generated_mining_kwh:
         notes.append(
-            Note(
-                N_(
-                    "Self-generated electricity of unknown fuel is left out of the net CO2: "
-                    "%(kwh)s kWh of mining."
-                ),
-                {"kwh": round(result.emissions.self_generated_mining_kwh)},
-            )
+            Note(SELF_GENERATED_NOTE, {"kwh": round(result.emissions.self_generated_mining_kwh)})
         )
     if result.declared_vs_estimated.outside:
         notes.append(
@@ -270,13 +269,19 @@ def _notes(result: Assessment) -> list[Note]:
     return notes
 
 
+#: the facility sets behind a figure: used for suppression, never published
+_CONTRIBUTOR_FIELDS = frozenset(
+    {"reporting_codes", "mining_codes", "self_generation_codes", "renewable_codes"}
+)
+
+
 def _plain(value: Any) -> Any:
     """Dataclasses as dicts without the facility sets; dates in ISO 8601."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             f.name: _plain(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if f.name not in {"reporting_codes", "mining_codes"}
+            if f.name not in _CONTRIBUTOR_FIELDS
         }
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -313,10 +318,20 @@ def _serialise(a: Assessment) -> dict[str, Any]:
             )
         )
     imputation = _plain(a.imputation)
+    coverage = _plain(a.coverage)
     if public:
         del imputation["facilities"]
+        if hide_total:
+            # reporters' kWh per kW × their capacity would give the hidden total back
+            imputation.update({"ratio_kwh": None, "ratio_kwh_per_kw": None})
         if unsafe([frozenset(f.facility_code for f in a.imputation.facilities)], a.min_facilities):
             imputation.update({"ratio_kwh": None, "upper_kwh": None, "ratio_kwh_per_kw": None})
+            # registered minus counted capacity would give the few unknowns' capacity back
+            coverage.update(
+                dict.fromkeys(
+                    ("counted_capacity_kw", "registered_capacity_kw", "capacity_coverage_pct")
+                )
+            )
     jurisdiction = {**_plain(a.jurisdiction.electricity), "share_pct": a.jurisdiction.share_pct}
     emissions = _plain(a.emissions)
     dve = _plain(a.declared_vs_estimated)
@@ -325,7 +340,9 @@ def _serialise(a: Assessment) -> dict[str, Any]:
         for key in ("facilities", "not_estimated", "outside"):
             del dve[key]
         estimated = frozenset(f.facility_code for f in a.declared_vs_estimated.facilities)
-        if unsafe([estimated], a.min_facilities) or hide_total:
+        # the total minus the estimated facilities' declared mining would give the others' back
+        not_estimated = frozenset(a.declared_vs_estimated.not_estimated)
+        if unsafe([estimated, not_estimated], a.min_facilities) or hide_total:
             dve.update(dict.fromkeys(("declared_kwh", "lower_kwh", "best_kwh", "upper_kwh")))
     if hide_total:
         jurisdiction["share_pct"] = None
@@ -341,9 +358,29 @@ def _serialise(a: Assessment) -> dict[str, Any]:
                 )
             )
         )
+    if public and unsafe(
+        [a.emissions.self_generation_codes, a.emissions.renewable_codes], a.min_facilities
+    ):
+        # a split resting on one or two facilities: neither it nor what it changes is published
+        emissions.update(
+            dict.fromkeys(
+                ("grid_emitting_mining_kwh", "self_generated_mining_kwh", "renewable_mining_kwh")
+            )
+        )
+        for row in emissions["rows"]:
+            row["net_t"] = None
     if public and imputation["upper_kwh"] is None:
         for row in emissions["rows"]:
             row["imputed_upper_t"] = None
+    notes = [
+        n
+        for n in a.notes
+        if not (
+            public
+            and n.template == SELF_GENERATED_NOTE
+            and emissions["self_generated_mining_kwh"] is None
+        )
+    ]
     result: dict[str, Any] = {
         "notice": _plain(a.notice),
         "basis": a.basis.value,
@@ -351,7 +388,7 @@ def _serialise(a: Assessment) -> dict[str, Any]:
         "classification": "public: small cells suppressed" if public else "internal",
         "min_facilities": a.min_facilities,
         "totals": totals,
-        "coverage": _plain(a.coverage),
+        "coverage": coverage,
         "imputation": imputation,
         "jurisdiction": jurisdiction,
         "by_district": _table(a.by_district, a.suppression["by_district"], public),
@@ -362,8 +399,8 @@ def _serialise(a: Assessment) -> dict[str, Any]:
         "emissions": emissions,
         "declared_vs_estimated": dve,
         "trend": _trend(a.trend, a.min_facilities, public),
-        "notes": [note.text for note in a.notes],
-        "note_templates": [{"template": n.template, "values": n.values} for n in a.notes],
+        "notes": [note.text for note in notes],
+        "note_templates": [{"template": n.template, "values": n.values} for n in notes],
     }
     if not public:
         result["by_organization"] = _table(

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from hashwatch.assessment.data import Basis
 from hashwatch.services.assessment import assess
 from hashwatch.services.impact_report import ReportFormat, impact_report
-from hashwatch.web.api.files import file_responses
+from hashwatch.web.api.files import attachment, file_responses
 from hashwatch.web.api.routing import COMMON, ApiRoute, RefPath
 from hashwatch.web.deps import DbDep, RegulatorDep, SettingsDep
 
@@ -79,5 +79,5 @@ def report(
     return Response(
         made.content,
         media_type=made.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{made.filename}"'},
+        headers={"Content-Disposition": attachment(made.filename)},
     )

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 from fastapi import UploadFile
 from fastapi.responses import FileResponse
@@ -64,6 +65,14 @@ def download(filename: str, write: Callable[[Path], object]) -> FileResponse:
         filename=path.name,
         background=BackgroundTask(shutil.rmtree, directory, ignore_errors=True),
     )
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` for a download named ``filename`` (RFC 6266): an ASCII
+    fallback name and the UTF-8 name percent-encoded, so a notice reference such as
+    ``京发改〔2026〕1号`` neither breaks the header nor injects into it."""
+    fallback = _UNSAFE.sub("_", filename.encode("ascii", "replace").decode("ascii")) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def file_responses(*suffixes: str) -> dict[int | str, dict[str, Any]]:

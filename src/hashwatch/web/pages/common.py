@@ -60,7 +60,11 @@ class Templates:
                 self.translations[locale], newstyle=True
             )
             finding_text = FindingText(locale, self.translations[locale])
+            translate = self.translations[locale].gettext
             env.globals.update(
+                # titles hold a literal "%" ("0–100 %"): translated without the %-formatting
+                # that Jinja's newstyle ``_()`` always applies
+                finding_title=lambda code, translate=translate: translate(FINDING_TITLES[code]),
                 locales=LOCALES,
                 language_names=LANGUAGE_NAMES,
                 finding_titles=FINDING_TITLES,

@@ -23,6 +23,7 @@ from hashwatch.documents.assessment_report import (
 from hashwatch.errors import NotFoundError
 from hashwatch.services.assessment import assess
 from hashwatch.services.impact_report import ReportFormat, impact_report
+from hashwatch.web.api.files import attachment
 from hashwatch.web.deps import DbDep, SettingsDep
 from hashwatch.web.i18n import LOCALES
 from hashwatch.web.pages.common import is_htmx
@@ -78,7 +79,8 @@ def report_file(
     made = impact_report(
         db, ref, settings=settings, fmt=fmt, lang=lang or staff.ctx.locale, public=public
     )
-    disposition = f'attachment; filename="{made.filename}"'
     return Response(
-        made.content, media_type=made.media_type, headers={"Content-Disposition": disposition}
+        made.content,
+        media_type=made.media_type,
+        headers={"Content-Disposition": attachment(made.filename)},
     )
