@@ -96,7 +96,16 @@ def test_the_lock_is_audited_with_its_address(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("given", "stored"),
-    [(" 10.0.0.1 ", "10.0.0.1"), ("", "unknown"), (None, "unknown"), ("x" * 80, "x" * 64)],
+    [
+        (" 10.0.0.1 ", "10.0.0.1"),
+        ("", "unknown"),
+        (None, "unknown"),
+        ("x" * 80, "x" * 64),
+        # one host holds a whole /64: its addresses count as one
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::/64"),
+        ("::ffff:10.0.0.1", "10.0.0.1"),
+    ],
 )
 def test_client_key(given: str | None, stored: str) -> None:
     assert client_key(given) == stored

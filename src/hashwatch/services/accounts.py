@@ -189,19 +189,32 @@ def login(
     """
     moment = now or utcnow()
     refused = PermissionDeniedError("wrong user name or password")
+    name = username.strip()
+    # argon2 runs outside any write transaction: a flood of sign-ins must not hold the
+    # database's (or SQLite's in-process) write lock while it hashes
+    with db.read() as session:
+        found = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
+        checked_hash = found.password_hash if found is not None and found.active else None
+        locked = found is not None and login_throttle.is_locked(
+            session, found, client_address, moment
+        )
+    if checked_hash is None:
+        _verify(_DUMMY_HASH, password)
+        raise refused
+    password_ok = _verify(checked_hash, password)
+    if locked:
+        # Same answer and same work as a wrong password: the reply must not tell an
+        # attacker which user names exist or that one is locked.
+        raise refused
     with db.transaction() as session:
         user = session.execute(
-            select(User).where(User.username == username.strip()).with_for_update()
+            select(User).where(User.username == name).with_for_update()
         ).scalar_one_or_none()
         if user is None or not user.active:
-            _verify(_DUMMY_HASH, password)
             raise refused
-        if login_throttle.is_locked(session, user, client_address, moment):
-            # Same answer and same work as a wrong password: the reply must not tell an
-            # attacker which user names exist or that one is locked.
-            _verify(user.password_hash, password)
-            raise refused
-        if not _verify(user.password_hash, password):
+        if user.password_hash != checked_hash:  # changed meanwhile: check the new one
+            password_ok = _verify(user.password_hash, password)
+        if not password_ok:
             login_throttle.count_failure(session, user, client_address, moment)
             refusal = refused
         else:

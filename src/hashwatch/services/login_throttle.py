@@ -12,6 +12,7 @@ These functions work inside the caller's transaction, under the lock of the user
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import Final
 
 from sqlalchemy import and_, delete, or_
@@ -28,8 +29,19 @@ MAX_ADDRESS_CHARS: Final = 64
 
 
 def client_key(client_address: str | None) -> str:
-    """The address as stored: stripped, at most 64 characters, ``unknown`` if none."""
-    return (client_address or "").strip()[:MAX_ADDRESS_CHARS] or UNKNOWN_ADDRESS
+    """The address as stored: an IPv6 address as its /64 network (one host usually holds a
+    whole /64, so counting per address would give it 2⁶⁴ fresh tries), an IPv4 address as
+    is, anything else stripped to 64 characters; ``unknown`` if none."""
+    text = (client_address or "").strip()
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return text[:MAX_ADDRESS_CHARS] or UNKNOWN_ADDRESS
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def is_locked(session: Session, user: User, client_address: str, moment: dt.datetime) -> bool:

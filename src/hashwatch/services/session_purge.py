@@ -1,8 +1,9 @@
 """Deleting expired browser sessions (and login-failure counters no longer in force).
 
 An expired session no longer signs anyone in (``resolve_session`` ignores it), but its row
-would stay forever. Each regulator sign-in and each organization sign-in purges on the side,
-in its own transaction; ``hashwatch user purge-sessions`` purges on demand (e.g. from cron).
+would stay forever. Each regulator sign-in and each organization sign-in purges in its own
+transaction (so a purge that fails also refuses that sign-in, and nothing is half-done);
+``hashwatch user purge-sessions`` purges on demand (e.g. from cron).
 A purge that deleted anything is audited with its counts (never session ids).
 """
 

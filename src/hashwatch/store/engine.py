@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +21,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hashwatch.errors import ConfigurationError
+from hashwatch.errors import ConfigurationError, ConflictError
 from hashwatch.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: how long a SQLite writer waits for another (in this process: for its lock) [s]
+BUSY_TIMEOUT_S = 30.0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={round(BUSY_TIMEOUT_S * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -85,9 +87,7 @@ class Database:
                 "use sqlite:/// or postgresql+psycopg://"
             )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer_lock: AbstractContextManager[Any] = (
-            threading.Lock() if self.is_sqlite else nullcontext()
-        )
+        self._writer_lock = threading.Lock() if self.is_sqlite else None
         # Readers see one consistent snapshot (audit verification relies on it): SQLite's
         # deferred transactions in WAL mode do; PostgreSQL needs REPEATABLE READ.
         read_options: dict[str, Any] = {READ_ONLY: True}
@@ -115,8 +115,21 @@ class Database:
         database over as soon as the previous writer commits. Other processes still meet
         the busy timeout.
         """
-        with self._writer_lock, self._sessions() as session, session.begin():
+        with self._write_turn(), self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        """Wait (at most as long as SQLite's busy timeout) for this process's writer lock."""
+        if self._writer_lock is None:
+            yield
+            return
+        if not self._writer_lock.acquire(timeout=BUSY_TIMEOUT_S):
+            raise ConflictError(f"the database stayed busy for {BUSY_TIMEOUT_S:.0f} s; try again")
+        try:
+            yield
+        finally:
+            self._writer_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

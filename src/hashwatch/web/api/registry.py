@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 from dataclasses import asdict
 from enum import StrEnum
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from hashwatch.io.registry_files import configured_districts
 from hashwatch.services import registry, views
@@ -68,12 +70,15 @@ async def import_registry(
     directory = scratch_dir()
     try:
         path = await save_upload(file, directory, FILE_TYPES)
-        result = registry.import_registry(
+        result = await run_in_threadpool(  # parsing and writing: off the event loop
+            partial(
+                registry.import_registry,
+                actor=principal.name,
+                dry_run=dry_run,
+                districts=configured_districts(settings.district_file),
+            ),
             db,
             path,
-            actor=principal.name,
-            dry_run=dry_run,
-            districts=configured_districts(settings.district_file),
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hashwatch.charts.notice import (
     StatusChartLabels,
@@ -108,7 +110,10 @@ async def create_notice(
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        created = notices.create_notice(db, notice_draft(values), actor=staff.actor)
+        draft = notice_draft(values)
+        created = await run_in_threadpool(
+            partial(notices.create_notice, actor=staff.actor), db, draft
+        )
     except HashwatchError as exc:
         return _new_form(staff, values, exc)
     return done(f"/notices/{created['ref']}", "created")

@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from hashwatch.accounts.principal import Principal
@@ -178,7 +180,8 @@ async def edit_lines(request: Request, db: DbDep, session: SessionDep, _csrf: Cs
     ctx, principal = _reporter(request, session)
     form, state = await _posted(request)
     state.edit(str(form.get("action", "")))
-    return _page(ctx, reporter_overview(db, principal), state)
+    overview = await run_in_threadpool(reporter_overview, db, principal)
+    return _page(ctx, overview, state)
 
 
 @router.post("/report/check")
@@ -186,9 +189,9 @@ async def check(request: Request, db: DbDep, session: SessionDep, _csrf: CsrfDep
     """Inline validation: the findings fragment (htmx) or the whole page."""
     ctx, principal = _reporter(request, session)
     _form, state = await _posted(request)
-    overview = reporter_overview(db, principal)
+    overview = await run_in_threadpool(reporter_overview, db, principal)
     raw = report_form.to_raw(state, overview["notice"]["timezone"])
-    result = check_report(db, own_recipient(principal), raw)
+    result = await run_in_threadpool(check_report, db, own_recipient(principal), raw)
     if is_htmx(request):
         return render(
             ctx,
@@ -202,8 +205,9 @@ async def check(request: Request, db: DbDep, session: SessionDep, _csrf: CsrfDep
 async def draft(request: Request, db: DbDep, session: SessionDep, _csrf: CsrfDep) -> Response:
     _ctx, principal = _reporter(request, session)
     _form, state = await _posted(request)
-    timezone = reporter_overview(db, principal)["notice"]["timezone"]
-    save_draft(db, own_recipient(principal), report_form.to_raw(state, timezone))
+    overview = await run_in_threadpool(reporter_overview, db, principal)
+    raw = report_form.to_raw(state, overview["notice"]["timezone"])
+    await run_in_threadpool(save_draft, db, own_recipient(principal), raw)
     return RedirectResponse("/report?done=draft_saved", status_code=303)
 
 
@@ -212,13 +216,15 @@ async def submit(request: Request, db: DbDep, session: SessionDep, _csrf: CsrfDe
     """File the report; a refused report comes back with its findings."""
     ctx, principal = _reporter(request, session)
     form, state = await _posted(request)
-    overview = reporter_overview(db, principal)
+    overview = await run_in_threadpool(reporter_overview, db, principal)
     raw = report_form.to_raw(state, overview["notice"]["timezone"])
     key = str(form.get("idempotency_key", "")) or None
-    try:
-        receipt = file_report(db, own_recipient(principal), raw, idempotency_key=key)
+    try:  # the database work runs off the event loop, as in the plain ``def`` routes
+        receipt = await run_in_threadpool(
+            partial(file_report, idempotency_key=key), db, own_recipient(principal), raw
+        )
     except InputError:
-        result = check_report(db, own_recipient(principal), raw)
+        result = await run_in_threadpool(check_report, db, own_recipient(principal), raw)
         return _page(ctx, overview, state, result, status_code=422, submitted=True)
     return RedirectResponse(f"/report/receipt/{receipt.version}?done=submitted", status_code=303)
 
