@@ -148,3 +148,17 @@ def test_trend_compares_daily_means() -> None:
     assert [p.change_pct for p in points] == [None, pytest.approx(-50), -100, None]
     assert [p.current for p in points] == [False, True, False, False]
     assert points[0].reporting_rate_pct == 80.0
+
+
+def test_a_sha256_hashrate_is_not_compared_with_other_coins_electricity() -> None:
+    # BTC with a hashrate and ETH without machines: the hashrate estimate covers BTC only,
+    # the declared mining electricity both, so the facility is not estimated (not "above")
+    record = miner(
+        coins=(
+            CoinRecord("BTC", "SHA-256", 1_000.0, 100_000.0),
+            CoinRecord("ETH", "Ethash", None, 400_000.0),
+        ),
+    )
+    assert check_facility(record, *APRIL, builtin_catalogue()) is None
+    found = declared_vs_estimated([record], *APRIL, builtin_catalogue())
+    assert found.not_estimated == (record.facility_code,)

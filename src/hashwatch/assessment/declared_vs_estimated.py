@@ -117,13 +117,20 @@ def check_facility(
     catalogue: Sequence[Machine],
     assumptions: Sequence[Assumption] = DEFAULT_ASSUMPTIONS,
 ) -> FacilityCheck | None:
-    """The bounds of one counted report, or ``None`` without equipment or SHA-256 hashrate."""
+    """The bounds of one counted report, or ``None`` without equipment or SHA-256 hashrate
+    (or with only a SHA-256 hashrate while other coins are mined too)."""
     index = _index(tuple(catalogue))
     matched = [index.get(model_key(line.model)) for line in record.equipment]
     hashrate_ths = sum(
         c.hashrate_ths for c in record.coins if c.algorithm == "SHA-256" and c.hashrate_ths
     )
     if not record.equipment and not hashrate_ths:
+        return None
+    if not record.equipment and any(
+        c.algorithm != "SHA-256" and c.electricity_kwh for c in record.coins
+    ):
+        # the hashrate estimate covers the SHA-256 lines only, the declared total every coin:
+        # not comparable, so the facility is listed as not estimated
         return None
     hours = active_hours(
         period_start, period_end, record.mining_start_date, record.planned_exit_date

@@ -314,10 +314,16 @@ def notice_link_target(db: Database, token: str) -> LinkTarget:
         return LinkTarget(recipient.id, facility.code, facility.name, recipient.notice.ref)
 
 
-def enter_with_token(db: Database, token: str, *, locale: str | None = None) -> SessionInfo:
-    """Open a session bound to one facility of one notice from its access token."""
+def enter_with_token(
+    db: Database, token: str, *, locale: str | None = None, ending: str | None = None
+) -> SessionInfo:
+    """Open a session bound to one facility of one notice from its access token; the
+    browser's previous session ``ending`` (its id) ends in the same transaction, so a
+    browser never holds two live sessions."""
     with db.transaction() as session:
         recipient = recipient_for_token(session, token)
+        if ending is not None:
+            session.execute(delete(WebSession).where(WebSession.id_sha256 == sha256_hex(ending)))
         return _new_session(
             session,
             recipient_principal(recipient),

@@ -26,7 +26,7 @@ from starlette.datastructures import FormData
 from hashwatch.accounts.principal import Principal
 from hashwatch.errors import InputError, PermissionDeniedError
 from hashwatch.reporting.rules import ValidationResult, explanation_for
-from hashwatch.services.accounts import end_session, enter_with_token, notice_link_target
+from hashwatch.services.accounts import enter_with_token, notice_link_target
 from hashwatch.services.notices import open_notice
 from hashwatch.services.reporter import own_recipient, reporter_overview
 from hashwatch.services.submissions import check_report, file_report, get_receipt, save_draft
@@ -120,11 +120,14 @@ def _enter(ctx: PageContext, db: DbDep, token: str) -> Response:
     session = ctx.session
     try:
         open_notice(db, token)
-        entered = enter_with_token(db, token, locale=session.locale if session else None)
+        entered = enter_with_token(
+            db,
+            token,
+            locale=session.locale if session else None,
+            ending=session.session_id if session else None,  # one live session per browser
+        )
     except PermissionDeniedError as exc:
         return render(ctx, "reporter/bad_link.html", {"reason": exc.message}, status_code=403)
-    if session is not None:
-        end_session(db, session.session_id)  # one live session per browser
     response = RedirectResponse("/report", status_code=303)
     set_session_cookie(response, ctx.request, entered.session_id, entered.expires_at)
     return response
