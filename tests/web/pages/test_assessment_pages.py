@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +45,8 @@ def test_the_dashboard_loads_the_assessment_fragment(client: TestClient) -> None
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
     assert 'id="assessment"' in fragment.text
-    assert f"{DASHBOARD}/charts/assessment/coverage.json" in fragment.text
+    assert 'class="chart chart-coverage" data-vega-inline="{' in fragment.text
+    assert "vega-lite/v6.json" in html.unescape(fragment.text)
 
 
 def test_the_fragment_shows_the_json_headline_figures(

@@ -41,7 +41,7 @@ def assessment(ref: str, staff: RegulatorPage, db: DbDep, settings: SettingsDep)
         "ref": ref,
         "data": data,
         "headlines": headline_figures(data, staff.ctx.locale),
-        "charts": list(specs),
+        "charts": specs,  # inline: one assessment per view, not one per chart
         "formats": [f.value for f in ReportFormat],
         "languages": LOCALES,
         "notes": translated_notes(data, staff.ctx.locale),
