@@ -65,16 +65,11 @@ async def get_db(request: Request) -> Database:
     return db
 
 
-def app_settings(request: Request) -> Settings:
-    """The settings the app was built with."""
-    settings = request.app.state.settings
-    assert isinstance(settings, Settings)
-    return settings
-
-
 async def get_settings(request: Request) -> Settings:
     # the cheap dependencies are ``async``: FastAPI runs a plain ``def`` one in a worker
     # thread, a hop that costs more than the dependency itself
+    from hashwatch.web.cookies import app_settings  # cookies imports this module
+
     return app_settings(request)
 
 
@@ -84,6 +79,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def current_session(request: Request, db: DbDep) -> SessionInfo | None:
     """The browser session of the request's cookie, if it is live."""
+    from hashwatch.web.cookies import app_settings  # cookies imports this module
+
     cookie = request.cookies.get(session_cookie_name(app_settings(request)))
     return resolve_session(db, cookie) if cookie else None
 
