@@ -18,11 +18,11 @@ from pypdf import PdfReader
 
 from hashwatch.cli import main
 from hashwatch.documents.render import cjk_font_families
+from hashwatch.i18n import Formatter
 from hashwatch.services.assessment import assess
 from hashwatch.services.impact_report import ReportFormat, impact_report
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
-from hashwatch.web.i18n import Formatter
 from tests.assessment.city import REF, build_city
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 
+from hashwatch.i18n import catalog_path, load_translations
 from hashwatch.io.report_files import RowProblem
 from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.rules import FINDING_CODES, validate_report
@@ -18,7 +19,6 @@ from hashwatch.web.finding_messages import (
     all_templates,
 )
 from hashwatch.web.finding_text import PLACEHOLDER, FindingText, template_for
-from hashwatch.web.i18n import catalog_path, load_translations
 from tests.reporting.report_samples import CONTEXT, base_report, nil_report
 from tests.reporting.test_rules import CASES, DELETE, Case, _apply
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from hashwatch.i18n import load_translations
 from hashwatch.reporting.rules import FINDING_CODES
 from hashwatch.web.finding_titles import FINDING_TITLES
-from hashwatch.web.i18n import load_translations
 from hashwatch.web.pages.common import templates
 
 

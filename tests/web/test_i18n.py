@@ -11,7 +11,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from starlette.requests import Request
 
-from hashwatch.web.i18n import LOCALES, Formatter, catalog_path, choose_locale, load_translations
+from hashwatch.i18n import LOCALES, Formatter, catalog_path, choose_locale, load_translations
 from hashwatch.web.pages.common import FLASH, error_page, templates, wants_html
 
 ROOT = Path(__file__).parents[2]

@@ -23,8 +23,8 @@ from hashwatch.charts import assessment as charts
 from hashwatch.charts.notice import DistrictChartLabels, district_mining_chart, energy_unit
 from hashwatch.documents.render import chart_svg, html_pdf, require_cjk_font
 from hashwatch.documents.report_tables import LABELS, TABLES, Column
+from hashwatch.i18n import Formatter, load_translations
 from hashwatch.io.tables import xlsx_bytes
-from hashwatch.web.i18n import Formatter, load_translations
 
 TEMPLATES: Final = Path(__file__).parent / "templates"
 Translate = Callable[[str], str]

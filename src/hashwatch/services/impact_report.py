@@ -21,13 +21,13 @@ from hashwatch.documents.assessment_report import (
     report_xlsx,
 )
 from hashwatch.errors import InputError
+from hashwatch.i18n import LOCALES
 from hashwatch.reporting.models import Facility
 from hashwatch.services.assessment import assess
 from hashwatch.services.lookup import get_notice
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
-from hashwatch.web.i18n import LOCALES
 
 
 class ReportFormat(StrEnum):

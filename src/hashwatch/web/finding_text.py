@@ -31,6 +31,7 @@ from typing import Any, Final
 
 from babel.units import format_unit
 
+from hashwatch.i18n import Formatter
 from hashwatch.reporting.findings import Severity
 from hashwatch.reporting.rules import FINDING_CODES
 from hashwatch.web.finding_messages import (
@@ -40,7 +41,6 @@ from hashwatch.web.finding_messages import (
     VALUE_LABELS,
     WHOLE_REPORT,
 )
-from hashwatch.web.i18n import Formatter
 
 PLACEHOLDER: Final = re.compile(r"%\((\w+)\)s")
 #: Key endings shown with a CLDR unit (translated by Babel), then with a plain symbol.

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from hashwatch.i18n import Formatter
 from hashwatch.services.assessment import assess
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
-from hashwatch.web.i18n import Formatter
 from tests.services.test_dashboard import REF
 from tests.web.pages.reporter_world import TestClient
 from tests.web.pages.test_regulator import (

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hashwatch.accounts.models import Role
+from hashwatch.i18n import Formatter
 from hashwatch.reporting.models import ReviewAction
 from hashwatch.services import accounts
 from hashwatch.services.review import review_submission
@@ -21,7 +22,6 @@ from hashwatch.store.engine import Database
 from hashwatch.web.api.session import LoginLimiter
 from hashwatch.web.app import create_app
 from hashwatch.web.deps import SESSION_COOKIE
-from hashwatch.web.i18n import Formatter
 from tests.factories import ORG_USCC, settings_for
 from tests.services.test_dashboard import REF, build_notice, example
 from tests.web.pages.reporter_world import TestClient, hidden

@@ -18,11 +18,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from hashwatch.i18n import LANGUAGE_NAMES, LOCALES, Formatter, choose_locale, load_translations
 from hashwatch.services.accounts import SessionInfo
 from hashwatch.web import cookies
 from hashwatch.web.finding_text import FindingText
 from hashwatch.web.finding_titles import FINDING_TITLES
-from hashwatch.web.i18n import LANGUAGE_NAMES, LOCALES, Formatter, choose_locale, load_translations
 
 TEMPLATE_DIR: Final = Path(__file__).parent.parent / "templates"
 LOCALE_COOKIE: Final = "hashwatch_locale"

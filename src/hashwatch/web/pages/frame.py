@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hashwatch.i18n import LOCALES
 from hashwatch.services.accounts import end_session, set_locale
 from hashwatch.web.cookies import app_settings, clear_session_cookie, set_locale_cookie
 from hashwatch.web.csrf import CsrfDep
 from hashwatch.web.deps import DbDep, SessionDep, SettingsDep
-from hashwatch.web.i18n import LOCALES
 from hashwatch.web.pages.common import page_context, render
 from hashwatch.web.pages.routing import PageRoute
 

@@ -21,11 +21,11 @@ from hashwatch.documents.assessment_report import (
     translations,
 )
 from hashwatch.errors import NotFoundError
+from hashwatch.i18n import LOCALES
 from hashwatch.services.assessment import assess
 from hashwatch.services.impact_report import ReportFormat, impact_report
 from hashwatch.web.api.files import attachment
 from hashwatch.web.deps import DbDep, SettingsDep
-from hashwatch.web.i18n import LOCALES
 from hashwatch.web.pages.common import is_htmx
 from hashwatch.web.pages.regulator_common import RegulatorPage, RegulatorRoute, show
 

@@ -1,4 +1,5 @@
-"""Languages of the pages: gettext catalogs, the choice of locale, and locale formatting.
+"""Languages of the pages and the printed report: gettext catalogs, the choice of locale, and
+locale formatting (used by the web layer, the documents and the services alike).
 
 Catalogs live as source in ``web/i18n/<locale>/LC_MESSAGES/messages.po`` and are compiled
 in memory when the app starts (Babel's ``read_po`` + ``write_mo``): no compiled ``.mo``
@@ -27,7 +28,7 @@ from babel.numbers import format_decimal, format_percent
 
 LOCALES: Final = ("zh", "en")
 DEFAULT_LOCALE: Final = "zh"
-CATALOG_DIR: Final = Path(__file__).parent / "i18n"
+CATALOG_DIR: Final = Path(__file__).parent / "web" / "i18n"
 DOMAIN: Final = "messages"
 #: The Babel locale used to format numbers and dates for each page locale.
 BABEL_LOCALES: Final[Mapping[str, str]] = {"zh": "zh_Hans_CN", "en": "en_GB"}
