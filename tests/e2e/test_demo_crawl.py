@@ -24,9 +24,9 @@ from playwright.sync_api import ConsoleMessage, Page, Response, expect
 from pypdf import PdfReader
 
 from hashwatch.accounts.models import Role
+from hashwatch.i18n import catalog_path
 from hashwatch.services.accounts import add_user
 from hashwatch.services.status import notice_status
-from hashwatch.web.i18n import catalog_path
 from tests.e2e import journeys as j
 from tests.e2e.conftest import LiveApp, NewPage
 
