@@ -6,10 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark, don't translate")
-    """Mark a string for the catalogs; it is translated where the report is made."""
-    return message
+from hashwatch.i18n import N_
 
 
 @dataclass(frozen=True)

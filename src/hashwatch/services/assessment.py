@@ -24,6 +24,7 @@ from hashwatch.assessment.factors import PeriodElectricity, choose_factors, peri
 from hashwatch.assessment.suppression import TOTAL, suppress_rows, unsafe
 from hashwatch.assessment.trend import TrendPoint, trend
 from hashwatch.energy.catalogue import Machine
+from hashwatch.i18n import N_
 from hashwatch.io.assessment_files import emission_factor_table, jurisdiction_electricity_table
 from hashwatch.io.registry_files import configured_districts
 from hashwatch.services.lookup import get_notice
@@ -151,11 +152,6 @@ def assess(
         notes=[],
     )
     return dataclasses.replace(result, notes=_notes(result))
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark, don't translate")
-    """Mark a note for the catalogs; the report translates it where it is shown."""
-    return message
 
 
 SELF_GENERATED_NOTE = N_(

@@ -27,6 +27,7 @@ from fastapi import Depends, HTTPException, Request
 
 from hashwatch.accounts.principal import Principal
 from hashwatch.errors import PermissionDeniedError
+from hashwatch.i18n import N_
 from hashwatch.services.accounts import (
     API_TOKEN_PREFIX,
     SessionInfo,
@@ -40,11 +41,6 @@ from hashwatch.store.engine import Database
 #: The session cookie's name over plain HTTP, and over HTTPS (see :mod:`hashwatch.web.cookies`).
 SESSION_COOKIE: Final = "hashwatch_session"
 SECURE_SESSION_COOKIE: Final = f"__Host-{SESSION_COOKIE}"
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext marker's usual name)
-    """Mark a message for the pages' catalogs (babel.cfg scans this module)."""
-    return message
 
 
 #: The refusal of an admin-only action: translated on the error page, as is in the API.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from hashwatch.web.finding_titles import N_
+from hashwatch.i18n import N_
 
 Variant = tuple[tuple[str, ...], str]
 

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark, don't translate")
-    """Mark a string for extraction into the catalogs; it is translated where it is shown."""
-    return message
-
+from hashwatch.i18n import N_
 
 FINDING_TITLES: Final[dict[str, str]] = {
     "submission.missing_field": N_("A required field is missing"),

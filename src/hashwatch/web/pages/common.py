@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from hashwatch.i18n import LANGUAGE_NAMES, LOCALES, Formatter, choose_locale, load_translations
+from hashwatch.i18n import LANGUAGE_NAMES, LOCALES, N_, Formatter, choose_locale, load_translations
 from hashwatch.services.accounts import SessionInfo
 from hashwatch.web import cookies
 from hashwatch.web.finding_text import FindingText
@@ -28,11 +28,6 @@ TEMPLATE_DIR: Final = Path(__file__).parent.parent / "templates"
 LOCALE_COOKIE: Final = "hashwatch_locale"
 CSRF_FIELD: Final = "csrf_token"
 CSRF_HEADER: Final = "x-csrf-token"
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext marker's usual name)
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
 
 
 #: Flash messages shown after a redirect (``?done=<key>``); only these keys are shown.

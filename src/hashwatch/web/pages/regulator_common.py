@@ -17,11 +17,11 @@ from fastapi.responses import RedirectResponse, Response
 from hashwatch.accounts.principal import Principal
 from hashwatch.charts.notice import energy_unit
 from hashwatch.errors import PermissionDeniedError
-from hashwatch.i18n import Formatter
+from hashwatch.i18n import N_, Formatter
 from hashwatch.io.registry_files import configured_districts
 from hashwatch.reporting.districts import District
 from hashwatch.web.deps import SessionDep, SettingsDep
-from hashwatch.web.pages.common import N_, PageContext, is_htmx, page_context, render
+from hashwatch.web.pages.common import PageContext, is_htmx, page_context, render
 from hashwatch.web.pages.routing import PageRoute
 
 
