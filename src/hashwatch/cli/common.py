@@ -109,7 +109,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6e}"
+        if abs(value) >= 1e15:
+            return f"{value:.6e}"
+        # whole units from 100,000 up (no "5.74757e+08 kWh" in a table); JSON keeps every digit
+        return f"{value:,.0f}" if abs(value) >= 1e5 else f"{value:,.6g}"
     if isinstance(value, list | dict):
         return canonical_json(value)
     return str(value)

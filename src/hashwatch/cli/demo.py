@@ -223,6 +223,8 @@ def print_summary(summary: DemoSummary) -> None:
     console.print(f"  export HASHWATCH_DATA_DIR={escape(str(summary.data_dir))}")
     console.print(f"  hashwatch notice status {summary.notice_ref}")
     console.print(f"  hashwatch export {summary.notice_ref} --format xlsx -o reports.xlsx")
+    console.print(f"  hashwatch assess {summary.notice_ref}")
+    console.print(f"  hashwatch report {summary.notice_ref} -o {summary.notice_ref}.pdf --lang en")
     console.print("  hashwatch audit verify")
     for pending in summary.pending_reports:
         console.print(f"  # {pending.facility_code} is {pending.status}: file its report")
