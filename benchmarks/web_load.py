@@ -114,6 +114,9 @@ class Tally:
     """What the reporters saw."""
 
     latencies_s: list[float] = field(default_factory=list)
+    #: (seconds after the start when the request left, its latency) of every answer
+    timeline: list[tuple[float, float]] = field(default_factory=list)
+    started: float = 0.0
     statuses: Counter[str] = field(default_factory=Counter)
     retries: int = 0
     cut: int = 0
@@ -157,6 +160,7 @@ async def file_one(
             tally.statuses[type(exc).__name__] += 1
             continue
         tally.latencies_s.append(time.perf_counter() - began)
+        tally.timeline.append((began - tally.started, time.perf_counter() - began))
         tally.statuses[str(response.status_code)] += 1
         if response.status_code in (200, 201):
             return
@@ -207,9 +211,30 @@ async def load(
         ]
         await asyncio.sleep(0)
         began = time.perf_counter()
+        tally.started = began
         start.set()
         await asyncio.gather(*tasks)
         return tally, time.perf_counter() - began
+
+
+async def warm_up(base: str, ref: str, jobs: list[tuple[str, str, dict[str, Any]]], n: int) -> None:
+    """``n`` uncounted ``POST .../check`` of the first reporters' reports (validation only,
+    nothing stored): the server's threads, connections and caches are warm when the measured
+    filing starts, as in service."""
+    async with httpx.AsyncClient() as client:
+        answers = await asyncio.gather(
+            *(
+                client.post(
+                    f"{base}/api/v1/notices/{ref}/facilities/{code}/check",
+                    json=report,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=60.0,
+                )
+                for code, token, report in (jobs * n)[:n]
+            )
+        )
+    if any(a.status_code != 200 for a in answers):
+        raise RuntimeError(f"warm-up failed: {sorted({a.status_code for a in answers})}")
 
 
 def arrival_delays_s(rng: random.Random, count: int, rate_per_s: float | None) -> list[float]:
@@ -304,6 +329,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             os.sched_setaffinity(0, _cpus(args.client_cpus) or set())
         log = workdir / "server.log"
         with server(env, free_port(), log, args.workers, server_cpus) as (base, pid):
+            if args.warmup:
+                asyncio.run(warm_up(base, ref, jobs, args.warmup))
             cpu_before_s = tree_cpu_s(pid)
             tally, seconds = asyncio.run(
                 load(
@@ -328,6 +355,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "backend": make_url(url).get_backend_name(),
         "reporters": len(jobs),
         "arrivals": f"Poisson, {args.rate}/s" if args.rate else "burst (all at once)",
+        "warmup_checks": args.warmup,
         "server_workers": args.workers,
         "server_cpus": args.server_cpus or "any",
         "client_cpus": args.client_cpus or "any",
@@ -339,6 +367,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "max": round(max(tally.latencies_s, default=float("nan")) * 1000, 1),
         },
         "server_cpu_ms_per_report": round(server_cpu_s * 1000 / len(jobs), 2),
+        "slowest": [
+            {"sent_at_s": round(at, 3), "latency_ms": round(took * 1000, 1)}
+            for at, took in sorted(tally.timeline, key=lambda pair: -pair[1])[:8]
+        ],
         "answers": dict(sorted(tally.statuses.items())),
         "retries": tally.retries,
         "cut_first_attempts": tally.cut,
@@ -374,6 +406,9 @@ def main(argv: list[str] | None = None) -> None:
         help="arrivals per second (Poisson, open loop); default: every reporter at once",
     )
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--warmup", type=int, default=0, help="uncounted /check requests before the filing"
+    )
     parser.add_argument("--server-cpus", default=None, help="pin the server, e.g. 0 or 0,1")
     parser.add_argument("--client-cpus", default=None, help="pin the load generator, e.g. 1")
     parser.add_argument("--seed", type=int, default=2021)
