@@ -51,13 +51,12 @@ def dense_power_kw(
     """
     interval_s = interval_minutes * 60
     column = (start_utc_s - first_utc_s) // interval_s
-    inside = (column >= 0) & (column < intervals)
     block = np.full((meters, intervals), np.nan)
-    flat = meter_code * intervals + column
-    if inside.all():
-        np.put(block, flat, energy_kwh * (60 / interval_minutes))
-    else:
-        np.put(block, flat[inside], energy_kwh[inside] * (60 / interval_minutes))
+    power = energy_kwh * (60 / interval_minutes)
+    if column.size and (column.min() < 0 or column.max() >= intervals):
+        inside = (column >= 0) & (column < intervals)
+        meter_code, column, power = meter_code[inside], column[inside], power[inside]
+    np.put(block, meter_code * intervals + column, power)  # a later duplicate wins
     return block
 
 

@@ -1,0 +1,149 @@
+"""Speed and memory of ``hashwatch detect meters`` (local engine) against a DuckDB baseline.
+
+For each long-format Parquet file given (write one with ``hashwatch demo meters --seed 11
+--meters 50000 --days 84 -o city100m.parquet``: 100.8 M hourly readings, string meter
+ids), times, end to end with reading included:
+
+* the local engine: features of every meter and the scores (rules, isolation forest), as
+  the CLI runs it; readings per second and the peak resident memory of the whole process
+  tree (this process and its workers, sampled every 20 ms from /proc);
+* a plain DuckDB SQL baseline that computes only load factor, coefficient of variation
+  and the 24-hour autocorrelation (a LAG window) per meter, on the same file, same cores;
+
+and prints the ratio. Run it on two sizes to see whether memory grows with the input.
+
+Usage: python benchmarks/detection_speed.py FILE.parquet [FILE.parquet ...] [--workers 2]
+       [--skip-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from hashwatch.detection import local_engine
+
+BASELINE_SQL = """
+WITH r AS (
+    SELECT meter_id, energy_kwh AS p,
+           LAG(energy_kwh, 24) OVER (PARTITION BY meter_id ORDER BY interval_start) AS p24
+    FROM read_parquet(?)
+)
+SELECT meter_id,
+       avg(p) / max(p) AS load_factor,
+       stddev_pop(p) / avg(p) AS cv,
+       corr(p, p24) AS autocorr_24h
+FROM r GROUP BY meter_id
+"""
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+class PeakMemory:
+    """Peak of the summed RSS of this process and its descendants, sampled every 20 ms."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pids, todo = [], [os.getpid()]
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                todo += _children(pid)
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in pids))
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_engine(path: Path, workers: int) -> tuple[float, int, int, int]:
+    """(seconds, readings, meters, peak kB) of features + scores."""
+    readings = [0]
+
+    def count(result: local_engine.TaskResult) -> None:
+        readings[0] += result.readings
+
+    options = local_engine.EngineOptions(workers=workers)
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        scores = local_engine.run(path, options=options, on_task=count)
+        elapsed = time.perf_counter() - started
+    return elapsed, readings[0], scores.num_rows, memory.peak_kb
+
+
+def run_baseline(path: Path, workers: int) -> tuple[float, int, int]:
+    """(seconds, meters, peak kB) of the DuckDB baseline."""
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        con = duckdb.connect()
+        con.execute(f"SET threads = {workers}")
+        rows = con.execute(BASELINE_SQL, [str(path)]).to_arrow_table()
+        elapsed = time.perf_counter() - started
+        con.close()
+    return elapsed, rows.num_rows, memory.peak_kb
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", type=Path, nargs="+")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    print("| file | readings | meters | engine s | readings/s | engine peak MB "
+          "| DuckDB baseline s | baseline peak MB | engine speed-up |")  # fmt: skip
+    print("|" + " --- |" * 9)
+    for path in args.files:
+        rows = pq.ParquetFile(path).metadata.num_rows
+        seconds, readings, meters, peak = run_engine(path, args.workers)
+        base = "not run"
+        base_mb = ratio = "-"
+        if not args.skip_baseline:
+            b_seconds, _, b_peak = run_baseline(path, args.workers)
+            base, base_mb = f"{b_seconds:.1f}", f"{b_peak / 1024:,.0f}"
+            ratio = f"{b_seconds / seconds:.2f}x"
+        print(
+            f"| {path.name} | {rows:,} | {meters:,} | {seconds:.1f} | "
+            f"{readings / seconds / 1e6:.1f} M | {peak / 1024:,.0f} | {base} | {base_mb} "
+            f"| {ratio} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""``hashwatch detect meters`` and ``hashwatch detect evidence``: mining-like meters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from hashwatch.cli.common import console, err_console, open_database
+from hashwatch.detection.cleaning import ALLOWED_INTERVAL_MINUTES
+from hashwatch.detection.local_engine import DEFAULT_TIMEZONE, EngineOptions
+from hashwatch.errors import ConfigurationError, InputError
+from hashwatch.io.detection_files import write_candidates
+from hashwatch.services import detection as service
+from hashwatch.store.engine import Database
+
+app = typer.Typer(help="Detect mining-like load in meter data.", no_args_is_help=True)
+
+InputArgument = Annotated[
+    Path,
+    typer.Argument(help="Long-format readings: a Parquet or CSV file, or a folder of Parquet."),
+]
+TimezoneOption = Annotated[
+    str, typer.Option(help="IANA zone of the meters' local time (days start at its midnight).")
+]
+IntervalOption = Annotated[
+    int | None,
+    typer.Option("--interval-minutes", help="Interval length: 15, 30 or 60 (default: detected)."),
+]
+
+
+def _options(timezone: str, interval: int | None, workers: int, batch: int) -> EngineOptions:
+    if interval is not None and interval not in ALLOWED_INTERVAL_MINUTES:
+        raise InputError(f"--interval-minutes must be 15, 30 or 60, not {interval}")
+    return EngineOptions(
+        timezone=timezone, interval_minutes=interval, workers=workers, batch_meters=batch
+    )
+
+
+def _database_or_none(needed: bool) -> Database | None:
+    try:
+        return open_database()
+    except ConfigurationError as exc:
+        if needed:
+            raise
+        err_console.print(
+            f"[yellow]note:[/] {escape(exc.message)}; meters are not linked to facilities"
+        )
+        return None
+
+
+@app.command("meters")
+def meters(
+    input_path: InputArgument,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Candidates file: .csv or .parquet.")
+    ],
+    engine: Annotated[
+        service.Engine, typer.Option(help="local (this machine) or spark.")
+    ] = service.Engine.LOCAL,
+    external: Annotated[
+        Path | None,
+        typer.Option(help="Daily CSV: date, a price (hashprice_...) and/or grid_peak_day."),
+    ] = None,
+    temperature: Annotated[
+        Path | None, typer.Option(help="CSV: interval_start, temperature_c.")
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Inspection outcomes, CSV: meter_id, is_mining (trains a model)."),
+    ] = None,
+    capacity: Annotated[
+        Path | None,
+        typer.Option(help="CSV: meter_id, capacity_kw (default: the registry's contracts)."),
+    ] = None,
+    notice: Annotated[
+        str | None,
+        typer.Option(help="Cross-check with this notice's reports (needs the database)."),
+    ] = None,
+    timezone: TimezoneOption = DEFAULT_TIMEZONE,
+    interval_minutes: IntervalOption = None,
+    workers: Annotated[int, typer.Option(min=0, help="Processes (0: one per core).")] = 0,
+    batch_meters: Annotated[
+        int, typer.Option(min=1, help="Meters per block given to the kernel.")
+    ] = 500,
+) -> None:
+    """Score every meter's load for how mining-like it is; write one row per meter.
+
+    Columns: meter_id, score (0-1), is_candidate (score >= 0.5), reasons (the features that
+    drove the score, with their values), the rule, unusualness and supervised parts, then
+    every feature; with --notice also facility_code and crosscheck (finding codes).
+    See docs/detection.md.
+
+    Example: hashwatch detect meters city.parquet --external city.daily.csv -o candidates.csv
+    """
+    request = service.DetectRequest(
+        input=input_path,
+        engine=engine,
+        external=external,
+        temperature=temperature,
+        labels=labels,
+        capacity=capacity,
+        notice_ref=notice,
+        options=_options(timezone, interval_minutes, workers, batch_meters),
+    )
+    db = _database_or_none(needed=notice is not None)
+    try:
+        result = service.detect_meters(request, db=db)
+    finally:
+        if db is not None:
+            db.dispose()
+    write_candidates(result.table, output)
+    console.print(
+        f"scored {result.meters:,} meters: {result.candidates:,} candidates; "
+        f"wrote {escape(str(output))}"
+    )
+    if result.linked_meters is not None:
+        console.print(f"{result.linked_meters:,} meters linked to facilities in the registry")
+    for code, findings in result.findings.items():
+        for finding in findings:
+            console.print(f"[yellow]{escape(code)}:[/] {escape(str(finding['message']))}")
+
+
+@app.command("evidence")
+def evidence(
+    input_path: InputArgument,
+    meter_id: Annotated[str, typer.Argument(help="The meter to draw.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="SVG file to write.")],
+    timezone: TimezoneOption = DEFAULT_TIMEZONE,
+    interval_minutes: IntervalOption = None,
+) -> None:
+    """Draw one meter's load curve with its detected steps and curtailment, as SVG.
+
+    Example: hashwatch detect evidence city.parquet M000042 -o M000042.svg
+    """
+    from hashwatch.documents.render import chart_svg
+
+    if output.suffix.lower() != ".svg":
+        raise InputError(f"{output.name}: the chart is written as .svg", field="output")
+    spec = service.evidence_chart(
+        input_path, meter_id, options=_options(timezone, interval_minutes, 1, 500)
+    )
+    output.write_text(chart_svg(spec), encoding="utf-8")
+    console.print(f"wrote {escape(str(output))}")

@@ -1,0 +1,335 @@
+"""The feature kernel: every feature of a block of meters × time in one vectorised pass.
+
+:func:`features_block` is the one function every engine calls (the local streaming engine
+and the Spark engine, once per group of meters). It is pure and deterministic: the same
+block gives the same table, whatever else is in the batch, on any engine.
+
+How a block is prepared (:func:`prepare_block`)
+-----------------------------------------------
+1. Readings that cannot be right are removed: negative power (a meter reset) and power above
+   :data:`SPIKE_FACTOR` × the meter's top-1 % value (about its 99th percentile; a reading in
+   Wh taken as kWh), as the ingest's cleaning rule 7 does; data from the store is already
+   clean, a raw file is not.
+2. Gaps are filled by carrying the last reading forward (leading gaps by the first
+   reading), so the shape features need no NaN-aware reductions; counts (readings,
+   curtailed share) use the readings actually present.
+
+The features (one value per meter) follow the reference notes, ``mining-detection.md``
+§A.2; :mod:`hashwatch.detection.features` holds the NaN-aware single-feature functions
+they are checked against. Steps and alignment are defined in :mod:`.kernel_events`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+
+from hashwatch.detection import kernel_events as events
+from hashwatch.detection.cleaning import BoolArray, FloatArray
+from hashwatch.detection.features import DAY_HOURS, NIGHT_HOURS, _quiet
+
+#: a reading above this multiple of its meter's 99th percentile is dropped (Wh as kWh)
+SPIKE_FACTOR: Final = 50.0
+
+#: the columns of :func:`features_block`, in order, with their Arrow types
+FEATURE_SCHEMA: Final = pa.schema(
+    [
+        ("meter_id", pa.string()),
+        ("readings", pa.int64()),
+        ("coverage", pa.float64()),
+        ("days", pa.int64()),
+        ("energy_kwh", pa.float64()),
+        ("mean_power_kw", pa.float64()),
+        ("load_factor", pa.float64()),
+        ("cv", pa.float64()),
+        ("daily_energy_cv", pa.float64()),
+        ("night_day_ratio", pa.float64()),
+        ("daily_cycle_strength", pa.float64()),
+        ("weekly_cycle_strength", pa.float64()),
+        ("autocorr_24h", pa.float64()),
+        ("autocorr_168h", pa.float64()),
+        ("plateau_flatness", pa.float64()),
+        ("step_count", pa.int64()),
+        ("largest_step_kw", pa.float64()),
+        ("largest_step_share", pa.float64()),
+        ("largest_step_date", pa.date32()),
+        ("lasting_step_share", pa.float64()),
+        ("curtailment_episodes", pa.int64()),
+        ("curtailed_share", pa.float64()),
+        ("external_alignment", pa.float64()),
+        ("external_alignment_z", pa.float64()),
+        ("peak_response", pa.float64()),
+        ("capacity_ratio", pa.float64()),
+        ("temperature_sensitivity", pa.float64()),
+    ]
+)
+FEATURE_NAMES: Final = tuple(FEATURE_SCHEMA.names[1:])
+
+
+def _row_quantile(x: FloatArray, q: float) -> FloatArray:
+    """Row-wise q-quantile, linear as ``np.percentile``, of a gap-filled block (a row is
+    all NaN or has none), by a partial sort."""
+    n = x.shape[1]
+    pos = q * (n - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, n - 1)
+    part = np.partition(x, (lo, hi), axis=1)
+    return np.asarray(part[:, lo] + (pos - lo) * (part[:, hi] - part[:, lo]))
+
+
+def _row_nanmedian(x: FloatArray) -> FloatArray:
+    """``np.nanmedian(x, axis=1)`` by one sort (NaN sort last), without a Python loop per row."""
+    s = np.sort(x, axis=1)
+    n = np.sum(~np.isnan(x), axis=1)
+    rows = np.arange(x.shape[0])
+    lo, hi = np.maximum((n - 1) // 2, 0), np.maximum(n // 2, 0)
+    return np.asarray(np.where(n > 0, (s[rows, lo] + s[rows, hi]) / 2, np.nan))
+
+
+def _row_top_percent(x: FloatArray) -> FloatArray:
+    """Each row's value at the top 1 % of its intervals (gaps count as lowest): about its
+    99th percentile, by one partial sort (O(n), unlike a full sort)."""
+    n = x.shape[1]
+    if n == 0:
+        return np.full(x.shape[0], np.nan)
+    kth = n - 1 - int(0.01 * (n - 1))
+    part = np.partition(np.where(np.isnan(x), -np.inf, x), kth, axis=1)
+    top = part[:, kth]
+    return np.asarray(np.where(np.isfinite(top), top, np.nan))
+
+
+def prepare_block(power_kw: FloatArray) -> tuple[FloatArray, BoolArray]:
+    """(gap-filled power [kW], present mask) after removing impossible readings.
+
+    Negative readings and readings above ``SPIKE_FACTOR`` × the meter's top-1 % value
+    (about its 99th percentile) become gaps; each gap then takes the last reading before
+    it (or the first after it, at the start). A meter without readings stays all NaN.
+    """
+    p = np.array(power_kw, dtype=np.float64, copy=True)
+    with _quiet():
+        p[p < 0] = np.nan
+        high = _row_top_percent(p)
+        p[p > SPIKE_FACTOR * np.maximum(high, 1e-9)[:, None]] = np.nan
+    gap = np.isnan(p)
+    _fill_gaps(p, gap)
+    return p, np.asarray(~gap)
+
+
+def _fill_gaps(p: FloatArray, gap: BoolArray) -> None:
+    """Fill each run of gaps in place with the reading before it (the one after it at the
+    start of a row); a row without readings stays NaN. Works on the gaps only (they are
+    few), not on every interval."""
+    n = p.shape[1]
+    where = np.flatnonzero(gap)
+    if where.size == 0 or n == 0:
+        return
+    column = where % n
+    new_run = np.ones(where.size, dtype=bool)
+    new_run[1:] = (where[1:] != where[:-1] + 1) | (column[1:] == 0)
+    run = np.cumsum(new_run) - 1
+    starts = where[new_run]
+    ends = where[np.concatenate([new_run[1:], [True]])]
+    source = np.where(starts % n > 0, starts - 1, np.where(ends % n < n - 1, ends + 1, -1))
+    flat = p.reshape(-1)
+    value = np.where(source >= 0, flat[np.maximum(source, 0)], np.nan)
+    flat[where] = value[run]
+
+
+def _row_mean(x: FloatArray) -> FloatArray:
+    """Mean of each meter's values: one contiguous row each, so a meter's result does not
+    depend on the other meters in the block (the summation order is the row's own)."""
+    flat = np.ascontiguousarray(x).reshape(x.shape[0], -1)
+    return np.asarray(flat.mean(axis=1))
+
+
+def _hours_index(steps_per_day: int, hours: Sequence[tuple[float, float]]) -> FloatArray:
+    start_h = np.arange(steps_per_day) * 24 / steps_per_day
+    mask = np.zeros(steps_per_day, dtype=bool)
+    for lo, hi in hours:
+        mask |= (start_h >= lo) & (start_h < hi)
+    return np.asarray(np.flatnonzero(mask))
+
+
+def _lag_correlation(f: FloatArray, lag: int) -> FloatArray:
+    """Pearson correlation of P(t) and P(t + lag) on the filled block (NaN if too short)."""
+    if lag >= f.shape[1] - 1:
+        return np.full(f.shape[0], np.nan)
+    x, y = f[:, :-lag], f[:, lag:]
+    n = x.shape[1]
+    sx, sy = x.sum(axis=1), y.sum(axis=1)
+    sxy = np.einsum("ij,ij->i", x, y)
+    sxx = np.einsum("ij,ij->i", x, x)
+    syy = np.einsum("ij,ij->i", y, y)
+    with _quiet():
+        cov = sxy - sx * sy / n
+        den = np.sqrt(np.maximum(sxx - sx**2 / n, 0) * np.maximum(syy - sy**2 / n, 0))
+        return np.asarray(np.where(den > 0, cov / den, np.nan))
+
+
+def _weekly_strength(daily: FloatArray, first_weekday: int) -> FloatArray:
+    """Share of the variance of daily means explained by the weekday (needs a week)."""
+    days = daily.shape[1]
+    if days < 7:
+        return np.full(daily.shape[0], np.nan)
+    weekday = (first_weekday + np.arange(days)) % 7
+    counts = np.bincount(weekday, minlength=7).astype(np.float64)
+    grand = daily.mean(axis=1)
+    explained = np.zeros(daily.shape[0])
+    for w in range(7):  # seven column sums, not a matrix product: row-independent rounding
+        explained += counts[w] * (daily[:, weekday == w].mean(axis=1) - grand) ** 2
+    explained /= days
+    total = daily.var(axis=1)
+    with _quiet():
+        return np.asarray(np.where(total > 0, explained / total, 0.0))
+
+
+def features_block(
+    meter_ids: Sequence[str],
+    power_kw_2d: FloatArray,
+    start: dt.date | dt.datetime,
+    interval_minutes: int,
+    *,
+    external: FloatArray | None = None,
+    external_lag_days: int = 1,
+    grid_peak_day: BoolArray | None = None,
+    temperature: FloatArray | None = None,
+    capacity_kw: FloatArray | None = None,
+) -> pa.Table:
+    """Every feature of a block of meters, one row per meter, as an Arrow table.
+
+    Parameters
+    ----------
+    meter_ids : the block's meter ids, one per row of ``power_kw_2d``.
+    power_kw_2d : (meters, intervals) average power [kW]; column j covers the interval
+        starting at ``start + j × interval_minutes`` local time; NaN for a missing reading.
+    start : local date (or local midnight) of the first column; gives weekdays and dates.
+    interval_minutes : 15, 30 or 60 (the day must hold a whole number of intervals).
+    external : optional daily series (hashprice [USD/TH/day] or electricity price), element
+        d for day d of the block; at least as many days as the block; NaN where unknown.
+    external_lag_days : the day of ``external`` a meter reacts to (1: the day before, as
+        miners react to yesterday's hashprice; 0 for a price on the day).
+    grid_peak_day : optional daily 0/1 flag of grid peak days (peak hours
+        :data:`~hashwatch.detection.kernel_events.PEAK_HOURS`), aligned like ``external``.
+    temperature : optional outdoor temperature [°C] per interval (length = intervals).
+    capacity_kw : optional registered or declared capacity per meter [kW] (NaN unknown).
+
+    Returns
+    -------
+    A table with :data:`FEATURE_SCHEMA` (meter_id first, then :data:`FEATURE_NAMES`);
+    NaN where a feature cannot be computed (no readings, too few days, no such input).
+    The result depends only on the arguments: no global state, no randomness.
+    """
+    if (24 * 60) % interval_minutes:
+        raise ValueError(f"interval_minutes must divide a day, not {interval_minutes}")
+    steps = 24 * 60 // interval_minutes
+    raw = np.asarray(power_kw_2d, dtype=np.float64)
+    meters, intervals = raw.shape
+    if len(meter_ids) != meters:
+        raise ValueError(f"{len(meter_ids)} meter ids for a block of {meters} rows")
+    first_day = start.date() if isinstance(start, dt.datetime) else start
+    filled, present = prepare_block(raw)
+    days = intervals // steps
+    block = filled[:, : days * steps].reshape(meters, days, steps)
+    cols: dict[str, object] = {"meter_id": pa.array(list(meter_ids), type=pa.string())}
+    readings = present.sum(axis=1)
+    hours = interval_minutes / 60
+    with _quiet():
+        # variances as E[x²] − E[x]² from one sum of squares each (one pass, no temporary);
+        # loads are positive and their variance is not below ~1e-12 of the mean², so the
+        # cancellation costs nothing that matters
+        mean = filled.mean(axis=1)
+        total_var = np.maximum(np.einsum("ij,ij->i", filled, filled) / intervals - mean**2, 0)
+        cols |= {
+            "readings": readings,
+            "coverage": readings / max(intervals, 1),
+            "days": np.full(meters, days),
+            "energy_kwh": np.where(present, filled, 0.0).sum(axis=1) * hours,
+            "mean_power_kw": mean,
+            "load_factor": mean / filled.max(axis=1, initial=-np.inf),
+            "cv": np.sqrt(total_var) / mean,
+        }
+        daily = block.mean(axis=2)
+        within_var = np.maximum(np.einsum("mds,mds->md", block, block) / steps - daily**2, 0)
+        profile = block.mean(axis=1) - daily.mean(axis=1)[:, None]
+        total_within = within_var.mean(axis=1)
+        night = _row_mean(block[:, :, _hours_index(steps, [NIGHT_HOURS])])
+        day = _row_mean(block[:, :, _hours_index(steps, [DAY_HOURS])])
+        cols |= {
+            "daily_energy_cv": daily.std(axis=1) / daily.mean(axis=1),
+            "night_day_ratio": night / day,
+            "daily_cycle_strength": np.where(
+                total_within > 0,
+                profile.var(axis=1) / total_within,
+                np.where(np.isnan(total_within), np.nan, 0.0),  # NaN: no whole day
+            ),
+            "weekly_cycle_strength": _weekly_strength(daily, first_day.weekday()),
+            "autocorr_24h": _lag_correlation(filled, steps),
+            "autocorr_168h": _lag_correlation(filled, 7 * steps),
+            # days switched off (mean 0) have no plateau: the median is over days on
+            "plateau_flatness": _row_nanmedian(
+                np.where(daily > 0, np.sqrt(within_var) / daily, np.nan)
+            )
+            if days
+            else np.full(meters, np.nan),
+        }
+    steps_found = events.level_steps(daily)
+    cols |= {
+        "step_count": steps_found.count,
+        "largest_step_kw": steps_found.largest_kw,
+        "largest_step_share": steps_found.largest_share,
+        "largest_step_date": events.day_dates(first_day, steps_found.largest_day),
+        "lasting_step_share": steps_found.lasting_share,
+    }
+    low = events.curtailed_block(block, present[:, : days * steps].reshape(block.shape))
+    cols |= {
+        "curtailment_episodes": low.episodes,
+        "curtailed_share": low.share,
+    }
+    alignment, alignment_z = events.external_alignment(low.daily_share, external, external_lag_days)
+    cols |= {
+        "external_alignment": alignment,
+        "external_alignment_z": alignment_z,
+        "peak_response": events.peak_response(block, grid_peak_day),
+        "capacity_ratio": _capacity_ratio(filled, capacity_kw),
+        "temperature_sensitivity": _temperature_sensitivity(filled, mean, temperature),
+    }
+    arrays = [cols[name] for name in FEATURE_SCHEMA.names]
+    return pa.Table.from_arrays(
+        [
+            a if isinstance(a, pa.Array) else pa.array(a, type=FEATURE_SCHEMA.field(i).type)
+            for i, a in enumerate(arrays)
+        ],
+        schema=FEATURE_SCHEMA,
+    )
+
+
+def _capacity_ratio(filled: FloatArray, capacity_kw: FloatArray | None) -> FloatArray:
+    """p95(P) / capacity: near 1 for a farm running flat out at its contract."""
+    if capacity_kw is None:
+        return np.full(filled.shape[0], np.nan)
+    capacity = np.asarray(capacity_kw, dtype=np.float64)
+    with _quiet():
+        p95 = _row_quantile(filled, 0.95)
+        return np.asarray(np.where(capacity > 0, p95 / capacity, np.nan))
+
+
+def _temperature_sensitivity(
+    filled: FloatArray, mean: FloatArray, temperature: FloatArray | None
+) -> FloatArray:
+    """Least-squares slope of P on outdoor temperature divided by mean P [1/°C]."""
+    if temperature is None:
+        return np.full(filled.shape[0], np.nan)
+    t = np.asarray(temperature, dtype=np.float64)
+    if t.shape != (filled.shape[1],):
+        raise ValueError(f"temperature has {t.size} values, the block {filled.shape[1]} intervals")
+    known = ~np.isnan(t)
+    if known.sum() < 2:
+        return np.full(filled.shape[0], np.nan)
+    dt_ = t[known] - t[known].mean()
+    with _quiet():
+        slope = (filled[:, known] * dt_).sum(axis=1) / (dt_ @ dt_)
+        return np.asarray(slope / mean)

@@ -1,0 +1,254 @@
+"""Events in a block of meters: level steps, curtailment, alignment with external series.
+
+Pure numpy on a gap-filled block (see :func:`hashwatch.detection.kernel.prepare_block`),
+shape (meters, days, steps per day) or (meters, days) of daily mean power [kW].
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+
+from hashwatch.detection.cleaning import BoolArray, FloatArray, IntArray
+from hashwatch.detection.features import (
+    CURTAILED_BELOW,
+    REFERENCE_WINDOW_DAYS,
+    _quiet,
+    _trailing_max,
+    row_correlation,
+)
+
+#: days each side of a candidate step (a whole week, so weekly cycles cancel)
+STEP_WINDOW_DAYS: Final = 7
+#: near the ends of the data the windows shrink, down to this many days
+STEP_EDGE_DAYS: Final = 3
+#: a step must move the weekly mean by at least this share of the meter's median level
+STEP_MIN_SHARE: Final = 0.1
+#: ... and by at least this many standard errors of a weekly mean difference
+STEP_MIN_NOISE: Final = 4.0
+#: local peak-tariff hours [h, h) on a grid peak day (Beijing's peak periods)
+PEAK_HOURS: Final = ((10.0, 15.0), (18.0, 21.0))
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Level steps of each meter: how many, and the largest (signed, after − before)."""
+
+    count: IntArray
+    largest_kw: FloatArray
+    largest_share: FloatArray  # largest_kw / the meter's median daily mean power
+    largest_day: IntArray  # first day at the new level; -1 without a step
+    #: mean of all days from the largest step on − mean of all days before it, / level:
+    #: a lasting change (racks added or removed) keeps it; a dip that recovers does not
+    lasting_share: FloatArray
+
+
+def level_steps(
+    daily_kw: FloatArray,
+    window_days: int = STEP_WINDOW_DAYS,
+    min_share: float = STEP_MIN_SHARE,
+) -> Steps:
+    """Step changes of daily mean power by a moving two-window difference.
+
+    For each day k, d_k = mean(P_k … P_(k+a−1)) − mean(P_(k−b) … P_(k−1)) with a = b = w =
+    ``window_days`` (a sliding-window change-point statistic, Basseville & Nikiforov,
+    *Detection of Abrupt Changes*, 1993, §2.2); within w days of either end the windows
+    shrink to the days there are (a, b ≥ :data:`STEP_EDGE_DAYS`). Day k is a step when
+    |d_k| is the largest within w − 1 days either side and |d_k| ≥ max(min_share × median
+    level, :data:`STEP_MIN_NOISE` × σ √(1/a + 1/b)), σ the robust day-to-day noise
+    (1.4826 × the median absolute first difference / √2). A gradual ramp moves each window
+    little; a rack arriving moves it by the rack's power.
+    """
+    meters, days = daily_kw.shape
+    w = window_days
+    none = Steps(
+        np.zeros(meters, dtype=np.int64),
+        np.full(meters, np.nan),
+        np.full(meters, np.nan),
+        np.full(meters, -1, dtype=np.int64),
+        np.full(meters, np.nan),
+    )
+    if days < 2 * w:
+        return none
+    c = np.concatenate([np.zeros((meters, 1)), np.cumsum(daily_kw, axis=1)], axis=1)
+    diff, peak, level = _step_candidates(daily_kw, c, w, min_share)
+    count = peak.sum(axis=1)
+    best = np.argmax(np.where(peak, np.abs(diff), -np.inf), axis=1)
+    rows = np.arange(meters)
+    has = count > 0
+    largest = np.where(has, diff[rows, best], np.nan)
+    day = best + STEP_EDGE_DAYS
+    with _quiet():
+        share = largest / level
+        mean_before = c[rows, day] / day
+        mean_after = (c[:, days] - c[rows, day]) / (days - day)
+        lasting = np.where(has, (mean_after - mean_before) / level, np.nan)
+    return Steps(
+        count.astype(np.int64),
+        np.asarray(largest),
+        np.asarray(share),
+        np.asarray(np.where(has, day, -1), dtype=np.int64),
+        np.asarray(lasting),
+    )
+
+
+def _step_candidates(
+    daily_kw: FloatArray, c: FloatArray, w: int, min_share: float
+) -> tuple[FloatArray, BoolArray, FloatArray]:
+    """(d_k, is a step, median level); column i of d and the flags is day EDGE + i.
+
+    Near the ends the windows shrink to the days there are (at least
+    :data:`STEP_EDGE_DAYS`), so a step in the first or last week is found on its day.
+    """
+    meters, days = daily_kw.shape
+    m = STEP_EDGE_DAYS
+    k = np.arange(m, days - m + 1)
+    wb = np.minimum(w, k)  # days in the window before day k
+    wa = np.minimum(w, days - k)  # days in the window from day k
+    before = (c[:, k] - c[:, k - wb]) / wb
+    after = (c[:, k + wa] - c[:, k]) / wa
+    diff = after - before
+    with _quiet():
+        level = np.median(daily_kw, axis=1)
+        sigma = 1.4826 * np.median(np.abs(np.diff(daily_kw, axis=1)), axis=1) / np.sqrt(2)
+        noise = STEP_MIN_NOISE * sigma[:, None] * np.sqrt(1 / wb + 1 / wa)[None, :]
+        threshold = np.maximum(min_share * np.abs(level)[:, None], noise)
+        size = np.where(np.isnan(diff), -np.inf, np.abs(diff))
+        pad = np.full((meters, w - 1), -np.inf)
+        padded = np.concatenate([pad, size, pad], axis=1)
+        view = np.lib.stride_tricks.sliding_window_view(padded, w - 1, axis=1)
+        left = view[:, : size.shape[1]].max(axis=2)  # the w − 1 values before
+        right = view[:, w : w + size.shape[1]].max(axis=2)  # the w − 1 values after
+        peak = (size > left) & (size >= right) & (size >= threshold) & (size > 0)
+    return np.asarray(diff), np.asarray(peak), np.asarray(level)
+
+
+def step_list(
+    daily_kw: FloatArray, window_days: int = STEP_WINDOW_DAYS, min_share: float = STEP_MIN_SHARE
+) -> list[tuple[int, float]]:
+    """Every step of one meter's daily mean power: (first day at the new level, size [kW])."""
+    daily = np.asarray(daily_kw, dtype=np.float64).reshape(1, -1)
+    w = window_days
+    if daily.shape[1] < 2 * w:
+        return []
+    c = np.concatenate([np.zeros((1, 1)), np.cumsum(daily, axis=1)], axis=1)
+    diff, peak, _ = _step_candidates(daily, c, w, min_share)
+    return [(int(i) + STEP_EDGE_DAYS, float(diff[0, i])) for i in np.flatnonzero(peak[0])]
+
+
+def day_dates(first_day: dt.date, day_index: IntArray) -> pa.Array:
+    """Day indices as an Arrow date32 array (null for −1)."""
+    base = np.datetime64(first_day, "D")
+    dates = base + day_index.astype("timedelta64[D]")
+    return pa.array(dates, type=pa.date32(), mask=day_index < 0)
+
+
+@dataclass(frozen=True)
+class Curtailment:
+    episodes: IntArray  # runs of curtailed intervals
+    share: FloatArray  # share of present readings curtailed
+    daily_share: FloatArray  # (meters, days) share of each day's present readings curtailed
+
+
+def curtailed_block(
+    block: FloatArray, present: BoolArray, window_days: int = REFERENCE_WINDOW_DAYS
+) -> Curtailment:
+    """Curtailed intervals: below :data:`CURTAILED_BELOW` of the recent high level.
+
+    The reference of a day is the highest daily 90th-percentile power of that day and the
+    ``window_days − 1`` days before it (as :func:`hashwatch.detection.features.curtailed`),
+    so racks arriving are not curtailment and a drop is. An episode is a run of curtailed
+    intervals; a gap carries the state of the reading before it (the block is gap-filled).
+    """
+    meters, days, steps = block.shape
+    if days == 0:
+        nan = np.full(meters, np.nan)
+        return Curtailment(np.zeros(meters, dtype=np.int64), nan, np.zeros((meters, 0)))
+    low = curtailed_mask(block, window_days)
+    counted = low & present
+    n_day = present.sum(axis=2)
+    flat = low.reshape(meters, days * steps)
+    starts = np.count_nonzero(flat[:, 1:] & ~flat[:, :-1], axis=1) + flat[:, 0]
+    with _quiet():
+        daily_share = counted.sum(axis=2) / n_day
+        share = counted.sum(axis=(1, 2)) / n_day.sum(axis=1)
+    return Curtailment(starts.astype(np.int64), np.asarray(share), np.asarray(daily_share))
+
+
+def curtailed_mask(block: FloatArray, window_days: int = REFERENCE_WINDOW_DAYS) -> BoolArray:
+    """(meters, days, steps): the interval is below :data:`CURTAILED_BELOW` of the reference."""
+    steps = block.shape[2]
+    k = 0.9 * (steps - 1)
+    lo = int(np.floor(k))
+    hi = min(lo + 1, steps - 1)
+    part = np.partition(block, (lo, hi), axis=2)
+    p90 = part[:, :, lo] + (k - lo) * (part[:, :, hi] - part[:, :, lo])
+    reference = _trailing_max(p90, window_days)
+    with _quiet():
+        low = (block < CURTAILED_BELOW * reference[:, :, None]) & (reference[:, :, None] > 0)
+    return np.asarray(low)
+
+
+def external_alignment(
+    daily_share: FloatArray, external: FloatArray | None, lag_days: int
+) -> tuple[FloatArray, FloatArray]:
+    """(r, z): detrended correlation of the curtailed share with an external daily series.
+
+    Both series are first-differenced (day-to-day changes), which removes trends and the
+    random-walk drift of prices that made the raw correlation spurious, then correlated:
+    r = corr(Δs_d, Δx_(d − lag)). z = atanh(r) √(n − 3) is Fisher's statistic over the n
+    pairs (about N(0, 1) when the meter ignores the series): a miner that stops when
+    hashprice falls has r < 0 and z well below −2. NaN without the series or when the
+    share never changes.
+    """
+    meters, days = daily_share.shape
+    if external is None or days < 3:
+        return np.full(meters, np.nan), np.full(meters, np.nan)
+    series = np.asarray(external, dtype=np.float64)
+    if series.size < days:
+        raise ValueError(f"external series has {series.size} days, the block {days}")
+    series = series[:days]
+    if lag_days:
+        series = np.concatenate([np.full(lag_days, np.nan), series[:-lag_days]])
+    ds = np.diff(daily_share, axis=1)
+    dx = np.broadcast_to(np.diff(series), ds.shape)
+    r = row_correlation(ds, dx)
+    n = np.sum(~np.isnan(ds) & ~np.isnan(dx), axis=1)
+    with _quiet():
+        z = np.arctanh(np.clip(r, -0.999999, 0.999999)) * np.sqrt(np.maximum(n - 3, 0))
+    return r, np.asarray(z)
+
+
+def peak_response(block: FloatArray, grid_peak_day: BoolArray | None) -> FloatArray:
+    """Share of load shed in the peak hours of grid peak days.
+
+    1 − (P_peak / P_other on peak days) / (P_peak / P_other on other days), with P_peak the
+    mean power in :data:`PEAK_HOURS` and P_other in the other hours: 0 for a load that does
+    not react, near 1 for a farm that switches off at the grid's request (ERCOT's 4CP
+    response, Majumder et al.). Day-level effects (a cold day) cancel. NaN without flags, or
+    without both kinds of day.
+    """
+    meters, days, steps = block.shape
+    if grid_peak_day is None:
+        return np.full(meters, np.nan)
+    flag = np.asarray(grid_peak_day, dtype=bool)
+    if flag.size < days:
+        raise ValueError(f"grid peak flags cover {flag.size} days, the block {days}")
+    flag = flag[:days]
+    if not flag.any() or flag.all():
+        return np.full(meters, np.nan)
+    start_h = np.arange(steps) * 24 / steps
+    hours = np.zeros(steps, dtype=bool)
+    for lo, hi in PEAK_HOURS:
+        hours |= (start_h >= lo) & (start_h < hi)
+    with _quiet():
+        # mean daily profile of each kind of day (one pass over the block, no copies)
+        peak_profile = np.einsum("mds,d->ms", block, flag / flag.sum())
+        other_profile = np.einsum("mds,d->ms", block, ~flag / (~flag).sum())
+        on = peak_profile[:, hours].mean(axis=1) / peak_profile[:, ~hours].mean(axis=1)
+        off = other_profile[:, hours].mean(axis=1) / other_profile[:, ~hours].mean(axis=1)
+        return np.asarray(1 - on / off)

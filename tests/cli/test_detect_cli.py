@@ -1,0 +1,86 @@
+"""``hashwatch detect meters`` and ``hashwatch detect evidence`` through the real entry point."""
+
+from __future__ import annotations
+
+import csv
+import types
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.cli.conftest import CliRun
+
+
+@pytest.fixture
+def city(cli: CliRun, tmp_path: Path) -> Path:
+    out = tmp_path / "city.parquet"
+    made = cli("demo", "meters", "--seed", "8", "--meters", "60", "--days", "28", "-o", str(out))
+    assert made.code == 0, made.err
+    return out
+
+
+def test_detect_meters_writes_one_row_per_meter(cli: CliRun, city: Path, tmp_path: Path) -> None:
+    out = tmp_path / "candidates.csv"
+    daily, labels = tmp_path / "city.daily.csv", tmp_path / "city.labels.csv"
+    args = ("detect", "meters", str(city), "--external", str(daily), "--capacity", str(labels))
+    result = cli(*args, "--workers", "1", "-o", str(out))
+    assert result.code == 0, result.err
+    assert "scored 60 meters" in result.out
+    assert "not linked to facilities" in result.err  # no database here
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 60
+    assert list(rows[0])[:4] == ["meter_id", "score", "is_candidate", "reasons"]
+    assert {"load_factor", "peak_response", "external_alignment_z"} <= set(rows[0])
+    with labels.open(encoding="utf-8") as f:
+        truth = {r["meter_id"]: r["profile_class"] for r in csv.DictReader(f)}
+    farms = [float(r["score"]) for r in rows if truth[r["meter_id"]] == "mining_farm"]
+    offices = [float(r["score"]) for r in rows if truth[r["meter_id"]] == "office"]
+    assert min(farms) > max(offices)
+
+    parquet = tmp_path / "candidates.parquet"
+    supervised = cli(*args, "--labels", str(labels), "--workers", "1", "-o", str(parquet))
+    assert supervised.code == 0, supervised.err
+    table = pq.read_table(parquet)
+    assert table.num_rows == 60
+    assert "supervised model" in table.column("reasons")[0].as_py()
+
+
+def test_detect_meters_errors(cli: CliRun, city: Path, tmp_path: Path) -> None:
+    bad = cli("detect", "meters", str(city), "-o", str(tmp_path / "out.txt"), "--workers", "1")
+    assert bad.code != 0
+    assert ".csv or .parquet" in bad.err
+    interval = cli("detect", "meters", str(city), "--interval-minutes", "20", "-o", "x.csv")
+    assert interval.code != 0
+    assert "15, 30 or 60" in interval.err
+    notice = cli("detect", "meters", str(city), "--notice", "BJ-2021-04", "-o", "x.csv")
+    assert notice.code != 0
+    assert "hashwatch init" in notice.err
+
+
+def test_spark_engine_missing_is_a_clear_error(
+    cli: CliRun, city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(
+        sys.modules, "hashwatch.detection.spark_engine", types.ModuleType("spark_engine")
+    )
+    result = cli("detect", "meters", str(city), "--engine", "spark", "-o", str(tmp_path / "x.csv"))
+    assert result.code != 0
+    assert "Spark engine is not available" in result.err
+
+
+def test_detect_evidence_draws_an_svg(cli: CliRun, city: Path, tmp_path: Path) -> None:
+    with (tmp_path / "city.labels.csv").open(encoding="utf-8") as f:
+        farm = next(r["meter_id"] for r in csv.DictReader(f) if r["profile_class"] == "mining_farm")
+    out = tmp_path / "farm.svg"
+    result = cli("detect", "evidence", str(city), farm, "-o", str(out))
+    assert result.code == 0, result.err
+    svg = out.read_text(encoding="utf-8")
+    assert svg.startswith("<svg")
+    assert f"Meter {farm}" in svg
+    missing = cli("detect", "evidence", str(city), "NOPE", "-o", str(out))
+    assert missing.code != 0
+    assert "no readings of meter NOPE" in missing.err
