@@ -24,13 +24,12 @@ its declaration fits neither. The gap is ``declared − lower`` below the bounds
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hashwatch.assessment.aggregates import share_pct
 from hashwatch.assessment.data import EquipmentRecord, FacilityRecord
-from hashwatch.energy.catalogue import Machine, model_key
+from hashwatch.energy.catalogue import Machine, model_index, model_key
 from hashwatch.energy.estimate import (
     DEFAULT_ASSUMPTIONS,
     Assumption,
@@ -91,16 +90,6 @@ def active_hours(
     return 24.0 * max(0, (last - first).days + 1)
 
 
-@functools.cache
-def _index(catalogue: tuple[Machine, ...]) -> dict[str, Machine]:
-    """Model key → machine (first one wins), built once per catalogue."""
-    index: dict[str, Machine] = {}
-    for machine in catalogue:
-        for name in (machine.model, *machine.aliases):
-            index.setdefault(model_key(name), machine)
-    return index
-
-
 def _power_w(line: EquipmentRecord, machine: Machine | None) -> float:
     if machine is not None:
         if machine.power_w is not None:
@@ -119,7 +108,7 @@ def check_facility(
 ) -> FacilityCheck | None:
     """The bounds of one counted report, or ``None`` without equipment or SHA-256 hashrate
     (or with only a SHA-256 hashrate while other coins are mined too)."""
-    index = _index(tuple(catalogue))
+    index = model_index(tuple(catalogue))
     matched = [index.get(model_key(line.model)) for line in record.equipment]
     hashrate_ths = sum(
         c.hashrate_ths for c in record.coins if c.algorithm == "SHA-256" and c.hashrate_ths

@@ -15,6 +15,7 @@ This module is pure: rows in, rows out; parsing lives in :mod:`hashwatch.io`.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -114,6 +115,17 @@ def merge(base: Sequence[Machine], override: Iterable[Machine]) -> list[Machine]
     for machine in override:
         merged[model_key(machine.model)] = machine
     return list(merged.values())
+
+
+@functools.cache
+def model_index(catalogue: tuple[Machine, ...]) -> dict[str, Machine]:
+    """:func:`model_key` of every model and alias → its machine (the first wins), built once
+    per catalogue (a tuple, so that it can be cached)."""
+    index: dict[str, Machine] = {}
+    for machine in catalogue:
+        for name in (machine.model, *machine.aliases):
+            index.setdefault(model_key(name), machine)
+    return index
 
 
 def lookup(catalogue: Sequence[Machine], name: str) -> Machine:

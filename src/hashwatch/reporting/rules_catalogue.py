@@ -7,28 +7,17 @@ catalogue's rated power; other lines stay free text and are not checked here.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
-from hashwatch.energy.catalogue import Machine, model_key
+from hashwatch.energy.catalogue import Machine, model_index, model_key
 from hashwatch.reporting.findings import Finding, Severity
 from hashwatch.reporting.report import Report
 from hashwatch.reporting.rules_common import RuleContext, RuleSettings, finding, num
 
 
-@functools.cache
-def _index(catalogue: tuple[Machine, ...]) -> dict[str, Machine]:
-    """Model key → machine (first one wins), built once per catalogue."""
-    index: dict[str, Machine] = {}
-    for machine in catalogue:
-        for name in (machine.model, *machine.aliases):
-            index.setdefault(model_key(name), machine)
-    return index
-
-
 def match_equipment(report: Report, catalogue: Sequence[Machine]) -> list[Machine | None]:
     """The catalogue machine of each equipment line, or ``None`` where the model is unknown."""
-    index = _index(tuple(catalogue))
+    index = model_index(tuple(catalogue))
     return [index.get(model_key(line.model)) for line in report.equipment]
 
 
