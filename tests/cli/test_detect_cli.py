@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import func, select
 
+from hashwatch.cli.common import open_database
+from hashwatch.detection.models import DetectionRun, MeterScore
+from hashwatch.reporting.models import AuditEntry
 from tests.cli.conftest import CliRun
 
 
@@ -84,3 +88,29 @@ def test_detect_evidence_draws_an_svg(cli: CliRun, city: Path, tmp_path: Path) -
     missing = cli("detect", "evidence", str(city), "NOPE", "-o", str(out))
     assert missing.code != 0
     assert "no readings of meter NOPE" in missing.err
+
+
+def test_detect_meters_store_keeps_the_run(cli: CliRun, city: Path, tmp_path: Path) -> None:
+    out = tmp_path / "candidates.csv"
+    args = ("detect", "meters", str(city), "--workers", "1", "-o", str(out), "--store")
+    refused = cli(*args)
+    assert refused.code != 0
+    assert "hashwatch init" in refused.err
+    assert not out.exists()  # refused before scoring
+    assert cli("init").code == 0
+    stored = cli(*args)
+    assert stored.code == 0, stored.err
+    assert "stored as detection run 1 (60 meters)" in stored.out
+    db = open_database()
+    try:
+        with db.read() as session:
+            run = session.get_one(DetectionRun, 1)
+            scores = session.scalar(select(func.count()).select_from(MeterScore))
+            entry = session.execute(
+                select(AuditEntry).where(AuditEntry.action == "detection.run")
+            ).scalar_one()
+    finally:
+        db.dispose()
+    assert (run.meters, run.engine, run.actor, scores) == (60, "local", "analyst:test", 60)
+    assert run.parameters["workers"] == 1
+    assert entry.object_id == "1"

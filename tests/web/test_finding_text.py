@@ -246,5 +246,18 @@ def test_row_problems(zh: FindingText) -> None:
     )
     error = RowProblem("reports", 3, "DC-002", "x", "submission.mining_exceeds_total", "E", {})
     assert zh.row_problem_message(error) == "E"  # cannot be filled: English, no hint added
+    # the upload's own problems are translated too, from their data
     other = RowProblem("reports", 3, None, "facility_code", "bulk.missing_facility_code", "no code")
-    assert zh.row_problem_message(other) == "no code"
+    assert zh.row_problem_message(other) == "该行没有 facility_code（数据中心编码）"
+    twice = RowProblem(
+        "reports",
+        9,
+        "DC-002",
+        "facility_code",
+        "bulk.duplicate_facility",
+        "English",
+        {"facility_code": "DC-002", "other_row": 4},
+    )
+    assert zh.row_problem_message(twice) == "DC-002 也出现在第 4 行；每个数据中心只能有一行"
+    unreadable = RowProblem("reports", 3, "DC-002", "x", "bulk.invalid_cell", "bad number")
+    assert zh.row_problem_message(unreadable) == "bad number"  # the reader's reason, as is

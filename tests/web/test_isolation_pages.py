@@ -166,6 +166,9 @@ PAGES: dict[tuple[str, str], Page] = {
     ("POST", "/notices/{ref}/close"): Page("regulator"),
     ("POST", "/notices/{ref}/facilities/{code}/token"): Page("regulator", target=True),
     ("GET", "/notices/{ref}/facilities/{code}"): Page("regulator", target=True),
+    ("GET", "/notices/{ref}/facilities/{code}/evidence.json"): Page(
+        "regulator", target=True, params={"meter": "M-A-DC-1"}
+    ),
     ("GET", "/notices/{ref}/facilities/{code}/diff"): Page(
         "regulator", target=True, params={"from": 1, "to": 2}
     ),

@@ -8,12 +8,19 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from hashwatch.cli.common import console, err_console, open_database
+from hashwatch.cli.common import (
+    ActorOption,
+    console,
+    err_console,
+    open_database,
+    resolve_actor,
+)
 from hashwatch.detection.cleaning import ALLOWED_INTERVAL_MINUTES
 from hashwatch.detection.local_engine import DEFAULT_TIMEZONE, EngineOptions
 from hashwatch.errors import ConfigurationError, InputError
 from hashwatch.io.detection_files import write_candidates
 from hashwatch.services import detection as service
+from hashwatch.services.detection_runs import store_run
 from hashwatch.store.engine import Database
 
 app = typer.Typer(help="Detect mining-like load in meter data.", no_args_is_help=True)
@@ -85,13 +92,19 @@ def meters(
     batch_meters: Annotated[
         int, typer.Option(min=1, help="Meters per block given to the kernel.")
     ] = 500,
+    store: Annotated[
+        bool,
+        typer.Option("--store", help="Also keep the scores in the database (audited)."),
+    ] = False,
+    actor: ActorOption = None,
 ) -> None:
     """Score every meter's load for how mining-like it is; write one row per meter.
 
     Columns: meter_id, score (0-1), is_candidate (score >= 0.5), reasons (the features that
     drove the score, with their values), the rule, unusualness and supervised parts, then
     every feature; with --notice also facility_code and crosscheck (finding codes).
-    See docs/detection.md.
+    With --store the run and every meter's score are kept in the database too, linked to
+    the registry's facilities (shown on the facility's review page). See docs/detection.md.
 
     Example: hashwatch detect meters city.parquet --external city.daily.csv -o candidates.csv
     """
@@ -105,13 +118,16 @@ def meters(
         notice_ref=notice,
         options=_options(timezone, interval_minutes, workers, batch_meters),
     )
-    db = _database_or_none(needed=notice is not None)
+    db = _database_or_none(needed=notice is not None or store)
     try:
         result = service.detect_meters(request, db=db)
+        write_candidates(result.table, output)
+        stored = None
+        if store and db is not None:
+            stored = store_run(db, request, result, actor=resolve_actor(actor))
     finally:
         if db is not None:
             db.dispose()
-    write_candidates(result.table, output)
     console.print(
         f"scored {result.meters:,} meters: {result.candidates:,} candidates; "
         f"wrote {escape(str(output))}"
@@ -121,6 +137,8 @@ def meters(
     for code, findings in result.findings.items():
         for finding in findings:
             console.print(f"[yellow]{escape(code)}:[/] {escape(str(finding['message']))}")
+    if stored is not None:
+        console.print(f"stored as detection run {stored.run_id} ({stored.meters:,} meters)")
 
 
 @app.command("evidence")

@@ -109,7 +109,7 @@ class RowProblem:
     code: str
     message: str
     data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    """The numbers behind ``message`` when the problem is a validation finding."""
+    """The values behind ``message`` (a validation finding's data, or a ``bulk.`` problem's)."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +281,7 @@ def _records(
                         None,
                         "bulk.cell_without_header",
                         f"column {position + 1} has a value ({text!r}) but no header",
+                        {"column": position + 1, "value": text},
                     )
                 )
                 continue
@@ -321,6 +322,7 @@ def _assemble(tables: Mapping[str, Iterable[tuple[int, Sequence[Any]]]], out: Re
                     "facility_code",
                     "bulk.duplicate_facility",
                     f"{code} is also on row {by_code[code].row}; one row per facility",
+                    {"facility_code": code, "other_row": by_code[code].row},
                 )
             )
             continue
@@ -336,6 +338,7 @@ def _assemble(tables: Mapping[str, Iterable[tuple[int, Sequence[Any]]]], out: Re
                         "facility_code",
                         "bulk.unknown_facility",
                         f"{code} has no row in the sheet reports",
+                        {"facility_code": code},
                     )
                 )
                 continue

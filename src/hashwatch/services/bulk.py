@@ -114,6 +114,7 @@ def bulk_file(
                         exc.field,
                         "bulk.not_your_recipient",
                         exc.message,
+                        {"facility_code": row.facility_code, "notice_ref": notice_ref},
                     )
                 )
                 continue
@@ -126,6 +127,7 @@ def bulk_file(
                         "notice_ref",
                         "bulk.notice_not_open",
                         f"notice {notice_ref!r} is {recipient.notice.state.value}",
+                        {"notice_ref": notice_ref},
                     )
                 )
                 continue

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import hashwatch.accounts.models
+import hashwatch.detection.models
 import hashwatch.reporting.models
 
 METADATA: MetaData = hashwatch.reporting.models.Base.metadata
-_ = hashwatch.accounts.models.User  # every table module is imported above
+# every table module is imported above
+_ = (hashwatch.accounts.models.User, hashwatch.detection.models.DetectionRun)

@@ -389,8 +389,31 @@ WHOLE_REPORT: Final = N_("the report")
 EXPLAIN_IN_COLUMN: Final = N_("(explain it in the column explanations as %(code)s: …)")
 
 
+#: the bulk upload's own row problems (not findings); ``bulk.invalid_cell`` keeps the
+#: reader's English reason, so it is shown as it is
+BULK_MESSAGES: Final[Mapping[str, str]] = {
+    "bulk.cell_without_header": N_("column %(column)s has a value (%(value)s) but no header"),
+    "bulk.missing_facility_code": N_("the row has no facility_code"),
+    "bulk.duplicate_facility": N_(
+        "%(facility_code)s is also on row %(other_row)s; one row per facility"
+    ),
+    "bulk.unknown_facility": N_("%(facility_code)s has no row in the sheet reports"),
+    "bulk.not_your_recipient": N_(
+        "%(facility_code)s: this sign-in cannot file for this facility in notice %(notice_ref)s"
+    ),
+    "bulk.notice_not_open": N_("notice %(notice_ref)s is not open for reports"),
+}
+
+
 def all_templates() -> list[str]:
     """Every template and label, for the catalog tests."""
     variants = [t for options in FINDING_MESSAGE_VARIANTS.values() for _, t in options]
     labels = [t for options in VALUE_LABELS.values() for t in options.values()]
-    return [*FINDING_MESSAGES.values(), *variants, *labels, WHOLE_REPORT, EXPLAIN_IN_COLUMN]
+    return [
+        *FINDING_MESSAGES.values(),
+        *BULK_MESSAGES.values(),
+        *variants,
+        *labels,
+        WHOLE_REPORT,
+        EXPLAIN_IN_COLUMN,
+    ]

@@ -35,6 +35,7 @@ from hashwatch.i18n import Formatter
 from hashwatch.reporting.findings import Severity
 from hashwatch.reporting.rules import FINDING_CODES
 from hashwatch.web.finding_messages import (
+    BULK_MESSAGES,
     EXPLAIN_IN_COLUMN,
     FINDING_MESSAGE_VARIANTS,
     FINDING_MESSAGES,
@@ -72,7 +73,7 @@ def template_for(code: str, data: Mapping[str, Any]) -> str | None:
     for conditions, template in FINDING_MESSAGE_VARIANTS.get(code, ()):
         if all(_holds(condition, data) for condition in conditions):
             return template
-    return FINDING_MESSAGES.get(code)
+    return FINDING_MESSAGES.get(code) or BULK_MESSAGES.get(code)
 
 
 def _holds(condition: str, data: Mapping[str, Any]) -> bool:

@@ -10,19 +10,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
+from hashwatch.charts.meters import EvidenceLabels
 from hashwatch.errors import ConflictError, HashwatchError, InputError
 from hashwatch.reporting.models import ReviewAction
 from hashwatch.services.dashboard_review import SubmissionReview, diff_versions, submission_review
+from hashwatch.services.detection_runs import (
+    facility_evidence_chart,
+    latest_facility_detection,
+    stored_readings_file,
+)
 from hashwatch.services.review import review_submission
+from hashwatch.web.cookies import app_settings
 from hashwatch.web.csrf import CsrfDep
-from hashwatch.web.deps import DbDep
+from hashwatch.web.deps import DbDep, SettingsDep
 from hashwatch.web.errors import status_for
 from hashwatch.web.pages.common import is_htmx
 from hashwatch.web.pages.regulator_common import RegulatorPage, RegulatorRoute, Staff, done, show
 
 router = APIRouter(route_class=RegulatorRoute)
+#: evidence charts drawn on the review page at most (a facility rarely has more meters)
+_EVIDENCE_CHARTS = 4
 
 
 def _pair(review: SubmissionReview, old: int | None, new: int | None) -> tuple[int, int] | None:
@@ -55,6 +64,9 @@ def _review_page(
     comment: str = "",
 ) -> Response:
     review = submission_review(db, ref, code)
+    detection = latest_facility_detection(db, code)
+    data_dir = app_settings(staff.ctx.request).data_dir
+    meters = [s.meter_id for s in detection.scores] if detection else []
     values = {
         "r": review,
         "n": review.notice,
@@ -62,6 +74,10 @@ def _review_page(
         "comment": comment,
         "error": error,
         "conflict": isinstance(error, ConflictError),
+        "detection": detection,
+        "evidence_meters": [m for m in meters if stored_readings_file(data_dir, m)][
+            :_EVIDENCE_CHARTS
+        ],
         **_diff_values(review, old, new),
     }
     status = status_for(error) if error else 200
@@ -126,3 +142,26 @@ def decide(
         return _review_page(staff, db, ref, code, error=exc, comment=comment)
     key = "returned" if chosen is ReviewAction.RETURN else "accepted"
     return done(f"/notices/{ref}/facilities/{code}", key)
+
+
+@router.get("/notices/{ref}/facilities/{code}/evidence.json")
+def evidence_spec(
+    *,
+    ref: str,
+    code: str,
+    staff: RegulatorPage,
+    db: DbDep,
+    settings: SettingsDep,
+    meter: Annotated[str, Query(min_length=1, max_length=64)],
+) -> JSONResponse:
+    """The Vega-Lite spec of one of the facility's meters: load, steps, curtailment."""
+    submission_review(db, ref, code)  # 404 unless the facility is a recipient of the notice
+    _ = staff.ctx._
+    labels = EvidenceLabels(
+        title=_("Meter {meter_id}: load, steps and curtailment"),
+        time=_("Local time"),
+        power=_("Average power [kW]"),
+        curtailed=_("Curtailed"),
+        step=_("Step"),
+    )
+    return JSONResponse(facility_evidence_chart(db, settings.data_dir, code, meter, labels=labels))
