@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from hashwatch.errors import PermissionDeniedError
 from hashwatch.reporting.models import Recipient
-from hashwatch.services import accounts, notices
+from hashwatch.services import accounts, api_tokens, notices
 from hashwatch.store.engine import Database
 from hashwatch.store.types import utcnow
 from tests.web.api.world import PASSWORD, REF, USCC_A, World, build_world, settings_for
@@ -22,7 +22,7 @@ def world(db: Database, tmp_path: Path) -> World:
 
 
 def test_an_api_token_opens_an_organization_session(world: World) -> None:
-    info = accounts.enter_with_api_token(world.db, world.api_token_a)
+    info = api_tokens.enter_with_api_token(world.db, world.api_token_a)
     assert info.principal.kind == "organization"
     resolved = accounts.resolve_session(world.db, info.session_id)
     assert resolved is not None
@@ -37,13 +37,13 @@ def test_an_api_token_opens_an_organization_session(world: World) -> None:
 
 def test_a_revoked_or_unknown_api_token_opens_nothing(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
-        accounts.enter_with_api_token(world.db, "hwt_forged")
-    token_id = accounts.list_api_tokens(world.db)[0]["id"]
-    accounts.revoke_api_token(world.db, token_id, actor="test")
+        api_tokens.enter_with_api_token(world.db, "hwt_forged")
+    token_id = api_tokens.list_api_tokens(world.db)[0]["id"]
+    api_tokens.revoke_api_token(world.db, token_id, actor="test")
     with pytest.raises(PermissionDeniedError):
-        accounts.enter_with_api_token(world.db, world.api_token_a)
+        api_tokens.enter_with_api_token(world.db, world.api_token_a)
     with pytest.raises(PermissionDeniedError):
-        accounts.api_token_principal(world.db, world.api_token_a)
+        api_tokens.api_token_principal(world.db, world.api_token_a)
 
 
 def test_recipient_token_principal(world: World) -> None:
@@ -73,11 +73,11 @@ def test_user_and_recipient_sessions_resolve(world: World) -> None:
 
 
 def test_revoking_an_api_token_ends_its_browser_sessions(world: World) -> None:
-    info = accounts.enter_with_api_token(world.db, world.api_token_a)
+    info = api_tokens.enter_with_api_token(world.db, world.api_token_a)
     token_id = next(
-        t["id"] for t in accounts.list_api_tokens(world.db) if t["organization_uscc"] == USCC_A
+        t["id"] for t in api_tokens.list_api_tokens(world.db) if t["organization_uscc"] == USCC_A
     )
-    accounts.revoke_api_token(world.db, token_id, actor="test")
+    api_tokens.revoke_api_token(world.db, token_id, actor="test")
     assert accounts.resolve_session(world.db, info.session_id) is None
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from hashwatch.accounts.principal import Principal
 from hashwatch.io.report_files import ReportRow, ReportRows, RowProblem
 from hashwatch.reporting.models import Submission
-from hashwatch.services import accounts, notices
+from hashwatch.services import api_tokens, notices
 from hashwatch.services.bulk import bulk_file, facility_codes, organization_overview
 from hashwatch.store.engine import Database
 from tests.factories import ORG_USCC, add_facilities, draft, settings_for
@@ -35,8 +35,8 @@ def org(db: Database, tmp_path: Path) -> Principal:
     notices.create_notice(db, draft(), actor="analyst")
     notices.add_recipients(db, REF, actor="analyst", settings=cfg, all_facilities=True)
     notices.issue_notice(db, REF, actor="analyst", settings=cfg)
-    secret, _summary = accounts.create_api_token(db, ORG_USCC[0], "bulk", actor="admin")
-    return accounts.api_token_principal(db, secret)
+    secret, _summary = api_tokens.create_api_token(db, ORG_USCC[0], "bulk", actor="admin")
+    return api_tokens.api_token_principal(db, secret)
 
 
 def _count(db: Database) -> int:

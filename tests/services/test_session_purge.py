@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from hashwatch.accounts.models import LoginFailure, WebSession
 from hashwatch.errors import PermissionDeniedError
-from hashwatch.services import accounts
+from hashwatch.services import accounts, api_tokens
 from hashwatch.services.audit_log import list_audit
 from hashwatch.services.login_throttle import LOCKOUT, MAX_FAILED_LOGINS
 from hashwatch.services.session_purge import SIGN_IN_PURGE_ACTOR, purge_expired_sessions
@@ -52,7 +52,7 @@ def test_only_expired_sessions_are_purged_and_the_purge_is_audited(world: World)
 
 def test_signing_in_purges_expired_sessions_on_the_side(world: World) -> None:
     accounts.login(world.db, ANALYST, PASSWORD)
-    accounts.enter_with_api_token(world.db, world.api_token_a)
+    api_tokens.enter_with_api_token(world.db, world.api_token_a)
     assert _count(world.db, WebSession) == 2
     accounts.login(world.db, ADMIN, PASSWORD, now=utcnow() + LATER)
     assert _count(world.db, WebSession) == 1  # the admin's new session alone

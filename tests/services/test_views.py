@@ -9,7 +9,7 @@ import pytest
 from hashwatch.accounts.principal import Principal
 from hashwatch.errors import InputError, NotFoundError
 from hashwatch.services import views
-from hashwatch.services.accounts import api_token_principal
+from hashwatch.services.api_tokens import api_token_principal
 from hashwatch.services.lookup import by_principal, by_token
 from hashwatch.store.engine import Database
 from tests.web.api.world import REF, World, build_world, settings_for

@@ -18,6 +18,7 @@ from hashwatch.cli.common import (
     resolve_actor,
 )
 from hashwatch.services import accounts as service
+from hashwatch.services import api_tokens
 from hashwatch.services.session_purge import purge_expired_sessions
 
 users = typer.Typer(help="Regulator users (admin, analyst).", no_args_is_help=True)
@@ -110,7 +111,7 @@ def create_token(
 
     Example: hashwatch token create --organization 91110000MA01TEST0X --name "NOC uploads"
     """
-    secret, summary = service.create_api_token(
+    secret, summary = api_tokens.create_api_token(
         open_database(), organization, name, actor=resolve_actor(actor)
     )
     console.print(f"token {summary['id']} for {organization} (shown once):")
@@ -126,7 +127,7 @@ def revoke_token(
 
     Example: hashwatch token revoke 3
     """
-    service.revoke_api_token(open_database(), token_id, actor=resolve_actor(actor))
+    api_tokens.revoke_api_token(open_database(), token_id, actor=resolve_actor(actor))
     console.print(f"token {token_id} revoked")
 
 
@@ -136,4 +137,4 @@ def list_tokens(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
     Example: hashwatch token list
     """
-    emit_rows(service.list_api_tokens(open_database()), fmt)
+    emit_rows(api_tokens.list_api_tokens(open_database()), fmt)

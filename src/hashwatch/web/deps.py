@@ -31,10 +31,10 @@ from hashwatch.i18n import N_
 from hashwatch.services.accounts import (
     API_TOKEN_PREFIX,
     SessionInfo,
-    api_token_principal,
     recipient_token_principal,
     resolve_session,
 )
+from hashwatch.services.api_tokens import api_token_principal
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from hashwatch.accounts.models import Role
 from hashwatch.reporting.models import Facility, Organization, OrganizationKind
-from hashwatch.services import accounts, notices
+from hashwatch.services import accounts, api_tokens, notices
 from hashwatch.services.submissions import submit_report
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
@@ -85,7 +85,7 @@ class World:
         return {"X-CSRF-Token": info.csrf_token}
 
     def organization_session(self, client: TestClient, secret: str) -> dict[str, str]:
-        info = accounts.enter_with_api_token(self.db, secret)
+        info = api_tokens.enter_with_api_token(self.db, secret)
         client.cookies.set(SESSION_COOKIE, info.session_id)
         return {"X-CSRF-Token": info.csrf_token}
 
@@ -124,8 +124,8 @@ def build_world(db: Database, settings: Settings, *, submit: bool = True) -> Wor
     notices.add_recipients(db, REF, actor="test", settings=settings, all_facilities=True)
     notices.issue_notice(db, REF, actor="test", settings=settings)
     tokens = tokens_from_outbox(settings, REF)
-    secret_a, _ = accounts.create_api_token(db, USCC_A, "a", actor="test")
-    secret_b, _ = accounts.create_api_token(db, USCC_B, "b", actor="test")
+    secret_a, _ = api_tokens.create_api_token(db, USCC_A, "a", actor="test")
+    secret_b, _ = api_tokens.create_api_token(db, USCC_B, "b", actor="test")
     if submit:
         submit_report(db, tokens["A-DC-1"], report_a())
         submit_report(db, tokens["B-DC-1"], example("nil-return.json"))

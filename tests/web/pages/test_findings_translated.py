@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from hashwatch.services import accounts
+from hashwatch.services import api_tokens
 from hashwatch.services.submissions import submit_report
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
@@ -88,7 +88,7 @@ def test_the_bulk_upload_lists_problems_in_chinese(db: Database, tmp_path: Path)
         ]
     )
     with TestClient(create_app(world.settings, world.db)) as client:
-        secret, _ = accounts.create_api_token(world.db, ORG_USCC[0], "bulk", actor="admin")
+        secret, _ = api_tokens.create_api_token(world.db, ORG_USCC[0], "bulk", actor="admin")
         client.post("/org/enter", data={"api_token": secret})
         overview = client.get("/org").text
         response = client.post(

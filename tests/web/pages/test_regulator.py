@@ -13,7 +13,7 @@ import pytest
 from hashwatch.accounts.models import Role
 from hashwatch.i18n import Formatter
 from hashwatch.reporting.models import ReviewAction
-from hashwatch.services import accounts
+from hashwatch.services import accounts, api_tokens
 from hashwatch.services.review import review_submission
 from hashwatch.services.status import notice_status
 from hashwatch.services.submissions import submit_report
@@ -185,8 +185,8 @@ def _enter_as_entity(client: TestClient, world: StaffWorld, kind: str) -> str:
     if kind == "recipient":
         assert client.get(f"/r/{world.tokens['DC-000']}", follow_redirects=False).is_redirect
         return hidden(client.get("/report").text, "csrf_token")
-    secret, _ = accounts.create_api_token(world.db, ORG_USCC[0], "bulk", actor="test")
-    info = accounts.enter_with_api_token(world.db, secret)
+    secret, _ = api_tokens.create_api_token(world.db, ORG_USCC[0], "bulk", actor="test")
+    info = api_tokens.enter_with_api_token(world.db, secret)
     client.cookies.set(SESSION_COOKIE, info.session_id)
     return info.csrf_token
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hashwatch.reporting.models import Submission
-from hashwatch.services import accounts
+from hashwatch.services import api_tokens
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
 from tests.factories import ORG_USCC
@@ -78,7 +78,7 @@ def world(db: Database, tmp_path: Path) -> ReporterWorld:
 @pytest.fixture
 def client(world: ReporterWorld) -> Iterator[TestClient]:
     with TestClient(create_app(world.settings, world.db)) as test_client:
-        secret, _ = accounts.create_api_token(world.db, ORG_USCC[0], "bulk", actor="admin")
+        secret, _ = api_tokens.create_api_token(world.db, ORG_USCC[0], "bulk", actor="admin")
         assert "API 令牌" in test_client.get("/org").text
         bad = test_client.post("/org/enter", data={"api_token": "hwt_wrong"})
         assert bad.status_code == 403

@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from hashwatch.errors import InputError, PermissionDeniedError
 from hashwatch.io.report_files import SHEETS, read_report_upload, template_csv, template_xlsx
-from hashwatch.services.accounts import end_session, enter_with_api_token
+from hashwatch.services.accounts import end_session
+from hashwatch.services.api_tokens import enter_with_api_token
 from hashwatch.services.bulk import bulk_file, facility_codes, organization_overview, upload_digest
 from hashwatch.web.csrf import CsrfDep, SameOriginDep
 from hashwatch.web.deps import DbDep, SessionDep
