@@ -173,14 +173,24 @@ def sort_order(meter_code: IntArray, start_utc_s: IntArray) -> IntArray:
     return np.lexsort((start_utc_s, meter_code))
 
 
-def detect_interval_s(meter_code: IntArray, start_utc_s: IntArray) -> int | None:
-    """The most common positive spacing between a meter's consecutive readings [s]."""
+def spacing_counts(meter_code: IntArray, start_utc_s: IntArray) -> tuple[IntArray, IntArray]:
+    """(distinct positive spacings [s], how often each occurs) between a meter's readings.
+
+    Counts of disjoint sets of meters add up, so a file cleaned bucket by bucket detects the
+    same interval as the whole file.
+    """
     order = sort_order(meter_code, start_utc_s)
     codes, times = meter_code[order], start_utc_s[order]
     gaps = np.diff(times)[(codes[1:] == codes[:-1]) & (np.diff(times) > 0)]
-    if gaps.size == 0:
-        return None
     values, counts = np.unique(gaps, return_counts=True)
+    return values.astype(np.int64), counts.astype(np.int64)
+
+
+def detect_interval_s(meter_code: IntArray, start_utc_s: IntArray) -> int | None:
+    """The most common positive spacing between a meter's consecutive readings [s]."""
+    values, counts = spacing_counts(meter_code, start_utc_s)
+    if values.size == 0:
+        return None
     return int(values[np.argmax(counts)])
 
 
@@ -192,20 +202,24 @@ def _interval(raw: RawReadings, interval_minutes: int | None) -> tuple[int, bool
                 field="interval_minutes",
             )
         return interval_minutes * 60, False
-    spacing = detect_interval_s(raw.meter_code, raw.start_utc_s)
-    if spacing is None:
+    return checked_interval_s(raw.source, detect_interval_s(raw.meter_code, raw.start_utc_s)), True
+
+
+def checked_interval_s(source: str, spacing_s: int | None) -> int:
+    """The detected spacing [s] if it is 15, 30 or 60 minutes; otherwise an InputError."""
+    if spacing_s is None:
         raise InputError(
-            f"{raw.source}: no meter has two readings, so the interval cannot be told; "
+            f"{source}: no meter has two readings, so the interval cannot be told; "
             "give --interval-minutes",
             field="interval_start",
         )
-    if spacing not in (m * 60 for m in ALLOWED_INTERVAL_MINUTES):
+    if spacing_s not in (m * 60 for m in ALLOWED_INTERVAL_MINUTES):
         raise InputError(
-            f"{raw.source}: readings are mostly {spacing / 60:g} minutes apart; hashwatch reads "
+            f"{source}: readings are mostly {spacing_s / 60:g} minutes apart; hashwatch reads "
             "15-, 30- or 60-minute intervals (give --interval-minutes if the spacing misleads)",
             field="interval_start",
         )
-    return spacing, True
+    return spacing_s
 
 
 def _check_grid(raw: RawReadings, order: IntArray, interval_s: int) -> None:
@@ -313,10 +327,7 @@ def clean_readings(
     names, codes = _compact(kept.meter_names, codes)
     missing, gappy = _gaps(codes, times, interval_s)
     if rescaled:
-        notes.append(
-            f"{len(rescaled)} meter(s) read as Wh (or W) and divided by 1,000: their median "
-            f"power as given was above {limits.max_meter_power_kw:,.0f} kW"
-        )
+        notes.append(rescale_note(len(rescaled), limits))
     clean = CleanReadings(names, codes, times, energy, interval_s // 60)
     report = CleaningReport(
         source=raw.source,
@@ -340,6 +351,14 @@ def clean_readings(
         notes=tuple(notes),
     )
     return clean, report
+
+
+def rescale_note(meters: int, limits: CleaningLimits) -> str:
+    """The report's note on meters divided by 1,000 (rule 6)."""
+    return (
+        f"{meters} meter(s) read as Wh (or W) and divided by 1,000: their median "
+        f"power as given was above {limits.max_meter_power_kw:,.0f} kW"
+    )
 
 
 def _subset(raw: RawReadings, mask: BoolArray) -> RawReadings:

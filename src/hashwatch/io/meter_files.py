@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import io
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -231,16 +232,27 @@ def _read_csv(path: Path, columns: list[str], numeric: list[str]) -> pa.Table:
 
 def _locate_csv_problem(path: Path, numeric: list[str]) -> None:
     """Raise an error naming the first bad row and column (after pyarrow refused the file)."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
-        raise FileFormatError(
-            f"{path.name}: not UTF-8 text (bad byte at offset {exc.start}); save as CSV UTF-8",
-            row=row,
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    with path.open("rb") as handle:
+        _check_csv_rows(path, _decoded_lines(path, handle), numeric)
+
+
+def _decoded_lines(path: Path, handle: io.BufferedReader) -> Iterator[str]:
+    """The file's lines as text, read one at a time; a byte that is not UTF-8 is an error."""
+    offset = 0
+    for row, line in enumerate(handle, start=1):
+        try:
+            yield line.decode("utf-8-sig" if row == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            bad = offset + exc.start + (3 if row == 1 and line.startswith(b"\xef\xbb\xbf") else 0)
+            raise FileFormatError(
+                f"{path.name}: not UTF-8 text (bad byte at offset {bad}); save as CSV UTF-8",
+                row=row,
+            ) from None
+        offset += len(line)
+
+
+def _check_csv_rows(path: Path, lines: Iterator[str], numeric: list[str]) -> None:
+    reader = csv.reader(lines)
     header = next(reader)
     positions = [(header.index(name), name) for name in numeric]
     for row, cells in enumerate(reader, start=2):

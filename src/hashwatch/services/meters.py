@@ -11,11 +11,12 @@ and the result says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,17 +24,19 @@ from hashwatch.detection.cleaning import (
     CleaningReport,
     CleanReadings,
     DuplicatePolicy,
+    IntArray,
     Unit,
     capacity_warnings,
     clean_readings,
 )
 from hashwatch.detection.synthetic import plan_city
 from hashwatch.io.meter_files import Layout, read_meter_file
+from hashwatch.io.meter_ingest_stream import CHUNK_ROWS, stream_clean, streamable
 from hashwatch.io.meter_synthetic_files import SyntheticFiles, write_synthetic_meters
 from hashwatch.reporting import audit
 from hashwatch.reporting.models import Facility, FacilityMeter
 from hashwatch.store.engine import Database
-from hashwatch.store.meter_readings import StoreResult, readings_root, store_readings
+from hashwatch.store.meter_readings import StoreResult, readings_root, store_reading_parts
 
 _LOOKUP_CHUNK: Final = 500
 
@@ -93,24 +96,95 @@ def ingest_meter_file(
     unit: Unit | None = None,
     interval_minutes: int | None = None,
     duplicates: DuplicatePolicy = DuplicatePolicy.ERROR,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> IngestResult:
-    """Read, clean, link and store a meter data file; nothing is stored if it cannot be read."""
-    raw = read_meter_file(path, layout=layout, timezone=timezone, unit=unit)
-    clean, report = clean_readings(raw, interval_minutes=interval_minutes, duplicates=duplicates)
-    meter_ids = clean.meter_names.tolist()
+    """Read, clean, link and store a meter data file; nothing is stored if it cannot be read.
+
+    A long file with times given with their offset is streamed in chunks of ``chunk_rows``
+    rows through per-bucket spill files under the data directory, so memory does not grow
+    with the file (:mod:`hashwatch.io.meter_ingest_stream`); a wide file, or one read with
+    ``timezone``, is read whole.
+    """
+    if not streamable(path, layout, timezone):
+        raw = read_meter_file(path, layout=layout, timezone=timezone, unit=unit)
+        clean, report = clean_readings(
+            raw, interval_minutes=interval_minutes, duplicates=duplicates
+        )
+        first_rows = np.arange(clean.meter_names.size, dtype=np.int64)
+        return _ingest_parts(
+            path,
+            data_dir=data_dir,
+            db=db,
+            actor=actor,
+            parts=[(clean, first_rows)],
+            report=lambda: report,
+        )
+    with stream_clean(
+        path,
+        data_dir / "meters",
+        unit=unit,
+        interval_minutes=interval_minutes,
+        duplicates=duplicates,
+        chunk_rows=chunk_rows,
+    ) as streamed:
+
+        def streamed_report() -> CleaningReport:
+            assert streamed.report is not None  # set once every part was produced
+            return streamed.report
+
+        return _ingest_parts(
+            path,
+            data_dir=data_dir,
+            db=db,
+            actor=actor,
+            parts=streamed.parts(),
+            report=streamed_report,
+        )
+
+
+def _ingest_parts(
+    path: Path,
+    *,
+    data_dir: Path,
+    db: Database | None,
+    actor: str,
+    parts: Iterable[tuple[CleanReadings, IntArray]],
+    report: Callable[[], CleaningReport],
+) -> IngestResult:
+    """Store clean parts (one part per set of buckets), linking and auditing with a database.
+
+    ``parts`` pairs each part with the file row of each meter's first reading, which orders
+    the meters (and warnings) as the file does; ``report`` is asked once all parts are stored.
+    """
     root = readings_root(data_dir)
+    meters: list[tuple[int, str]] = []
+    warnings: list[tuple[int, str]] = []
+    links: dict[str, FacilityLink] = {}
+
+    def linked(session: Session | None) -> Iterator[CleanReadings]:
+        for clean, first_rows in parts:
+            names = clean.meter_names.tolist()
+            meters.extend(zip(first_rows.tolist(), names, strict=True))
+            if session is not None:
+                part_links = facility_links(session, names)
+                links.update(part_links)
+                row_of = dict(zip(names, first_rows.tolist(), strict=True))
+                for text in _warnings(clean, part_links):
+                    meter = next(m for m in part_links if text.startswith(f"meter {m}:"))
+                    warnings.append((row_of[meter], text))
+            yield clean
+
     if db is None:
-        stored = store_readings(root, clean)
-        return IngestResult(report, stored, None, tuple(meter_ids), ())
+        stored = store_reading_parts(root, linked(None))
+        return IngestResult(report(), stored, None, _in_order(meters), ())
     with db.transaction() as session:
-        links = facility_links(session, meter_ids)
-        stored = store_readings(root, clean)
+        stored = store_reading_parts(root, linked(session))
         result = IngestResult(
-            report,
+            report(),
             stored,
             links,
-            tuple(m for m in meter_ids if m not in links),
-            _warnings(clean, links),
+            tuple(m for m in _in_order(meters) if m not in links),
+            _in_order(warnings),
         )
         audit.record(
             session,
@@ -121,6 +195,10 @@ def ingest_meter_file(
             after=_audit_record(path, result),
         )
     return result
+
+
+def _in_order(items: list[tuple[int, str]]) -> tuple[str, ...]:
+    return tuple(text for _, text in sorted(items))
 
 
 def _warnings(clean: CleanReadings, links: dict[str, FacilityLink]) -> tuple[str, ...]:

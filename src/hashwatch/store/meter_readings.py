@@ -107,34 +107,57 @@ def _merge(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int, int, int
 
 def store_readings(root: Path, clean: CleanReadings) -> StoreResult:
     """Merge clean readings into the store; all buckets or none are changed."""
-    row_bucket = bucket_of(clean.meter_names.tolist())[clean.meter_code]
-    by_bucket = np.argsort(row_bucket, kind="stable")  # keeps meter and time order
-    sorted_buckets = row_bucket[by_bucket]
+    return store_reading_parts(root, [clean])
+
+
+def store_reading_parts(root: Path, parts: Iterable[CleanReadings]) -> StoreResult:
+    """Merge parts of clean readings, each bucket in one part only; all buckets or none.
+
+    Each part is merged and written to temporary files as it arrives (so only one part is in
+    memory); the files are renamed into place after the last part. An error while the parts
+    are produced (a cleaning error in a later bucket) leaves the store as it was.
+    """
     pending: list[tuple[Path, Path]] = []
+    made = [d for d in (root.parent, root) if not d.exists()]  # removed again on failure
+    written: set[int] = set()
     added = replaced = unchanged = 0
     try:
-        for bucket in np.unique(sorted_buckets).tolist():
-            start, stop = np.searchsorted(sorted_buckets, [bucket, bucket + 1])
-            rows = by_bucket[start:stop]
-            new = _table(
-                clean.meter_names,
-                clean.meter_code[rows],
-                clean.start_utc_s[rows],
-                clean.energy_kwh[rows],
-            )
-            path = bucket_path(root, bucket)
-            old = pq.read_table(path) if path.exists() else None
-            merged, n_added, n_replaced, n_same = _merge(old, new)
-            added, replaced, unchanged = added + n_added, replaced + n_replaced, unchanged + n_same
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
-            pending.append((tmp, path))
-            pq.write_table(merged, tmp, compression="zstd", row_group_size=1_000_000)
+        for clean in parts:
+            row_bucket = bucket_of(clean.meter_names.tolist())[clean.meter_code]
+            by_bucket = np.argsort(row_bucket, kind="stable")  # keeps meter and time order
+            sorted_buckets = row_bucket[by_bucket]
+            for bucket in np.unique(sorted_buckets).tolist():
+                if bucket in written:
+                    raise ValueError(f"bucket {bucket} given in two parts")
+                written.add(bucket)
+                start, stop = np.searchsorted(sorted_buckets, [bucket, bucket + 1])
+                rows = by_bucket[start:stop]
+                new = _table(
+                    clean.meter_names,
+                    clean.meter_code[rows],
+                    clean.start_utc_s[rows],
+                    clean.energy_kwh[rows],
+                )
+                path = bucket_path(root, bucket)
+                old = pq.read_table(path) if path.exists() else None
+                merged, n_added, n_replaced, n_same = _merge(old, new)
+                added, replaced = added + n_added, replaced + n_replaced
+                unchanged += n_same
+                if not path.parent.exists():
+                    made.append(path.parent)
+                    path.parent.mkdir(parents=True)
+                tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
+                pending.append((tmp, path))
+                pq.write_table(merged, tmp, compression="zstd", row_group_size=1_000_000)
         for tmp, path in pending:
             tmp.replace(path)
+        made = []
     finally:
         for tmp, _ in pending:
             tmp.unlink(missing_ok=True)
+        for folder in reversed(made):
+            if folder.exists() and not any(folder.iterdir()):
+                folder.rmdir()
     return StoreResult(len(pending), added, replaced, unchanged)
 
 
