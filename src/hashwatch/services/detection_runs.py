@@ -21,6 +21,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from hashwatch.charts.meters import EvidenceLabels
+from hashwatch.detection.local_engine import EngineOptions
 from hashwatch.detection.models import DetectionRun, MeterScore
 from hashwatch.errors import InputError, NotFoundError
 from hashwatch.reporting import audit
@@ -222,8 +223,10 @@ def facility_evidence_chart(
     meter_id: str,
     *,
     labels: EvidenceLabels | None = None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
-    """The evidence chart (Vega-Lite) of a meter of this facility, from the readings store.
+    """The evidence chart (Vega-Lite) of a meter of this facility, from the readings store,
+    in ``timezone`` (the notice's; the engine's default without one).
 
     The meter must be the facility's in the registry or in a stored run; otherwise, or
     without stored readings, :class:`NotFoundError`.
@@ -245,6 +248,7 @@ def facility_evidence_chart(
     if path is None:
         raise NotFoundError(f"no stored readings of meter {meter_id} of {facility_code}")
     try:
-        return evidence_chart(path, meter_id, labels=labels)
+        options = EngineOptions(timezone=timezone) if timezone else None
+        return evidence_chart(path, meter_id, labels=labels, options=options)
     except InputError:
         raise NotFoundError(f"no stored readings of meter {meter_id} of {facility_code}") from None

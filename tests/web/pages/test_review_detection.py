@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from hashwatch.detection.models import DetectionRun, MeterScore
 from hashwatch.reporting.models import Facility
+from hashwatch.services.detection_runs import facility_evidence_chart
 from hashwatch.store.engine import Database
 from hashwatch.store.meter_readings import SCHEMA, bucket_of, bucket_path, readings_root
 from hashwatch.web.app import create_app
@@ -134,3 +135,17 @@ def test_an_entity_gets_no_evidence_chart(client: TestClient, detected: StaffWor
     answer = client.get(url, follow_redirects=False)
     assert answer.status_code == 403
     assert "MTR-000" not in answer.text
+
+
+def test_the_evidence_chart_is_in_the_notices_time_zone(detected: StaffWorld) -> None:
+    _store_readings(detected, "MTR-000")
+    data_dir = detected.settings.data_dir
+    local = facility_evidence_chart(
+        detected.db, data_dir, "DC-000", "MTR-000", timezone="Asia/Shanghai"
+    )
+    utc = facility_evidence_chart(detected.db, data_dir, "DC-000", "MTR-000", timezone="UTC")
+    first_local = next(v for v in local["layer"][0]["data"]["values"] if v["power_kw"])
+    first_utc = next(v for v in utc["layer"][0]["data"]["values"] if v["power_kw"])
+    # the first reading, 2021-04-01 00:00 in Beijing, is 2021-03-31 16:00 in UTC
+    assert first_local["t"].startswith("2021-04-01T00:00")
+    assert first_utc["t"].startswith("2021-03-31T16:00")

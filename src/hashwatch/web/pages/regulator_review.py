@@ -155,7 +155,7 @@ def evidence_spec(
     meter: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> JSONResponse:
     """The Vega-Lite spec of one of the facility's meters: load, steps, curtailment."""
-    submission_review(db, ref, code)  # 404 unless the facility is a recipient of the notice
+    review = submission_review(db, ref, code)  # 404 unless the facility is a recipient
     _ = staff.ctx._
     labels = EvidenceLabels(
         title=_("Meter {meter_id}: load, steps and curtailment"),
@@ -164,4 +164,7 @@ def evidence_spec(
         curtailed=_("Curtailed"),
         step=_("Step"),
     )
-    return JSONResponse(facility_evidence_chart(db, settings.data_dir, code, meter, labels=labels))
+    chart = facility_evidence_chart(
+        db, settings.data_dir, code, meter, labels=labels, timezone=review.notice["timezone"]
+    )
+    return JSONResponse(chart)
