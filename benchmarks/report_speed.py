@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
+from reporting_throughput import machine
 
 from hashwatch.demo.city import NOTICE_REF, build_demo_city
 from hashwatch.services.impact_report import ReportFormat, impact_report
@@ -65,11 +64,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "facilities": args.facilities,
         "city_built_s": round(built_s, 1),
         "reports": figures,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
         "command": " ".join(["python", "benchmarks/report_speed.py", *sys.argv[1:]]),
     }
 

@@ -88,6 +88,15 @@ def timed(step: str, rows: int, unit: str, action: Callable[[], T]) -> tuple[T, 
     return result, Measure(step, time.perf_counter() - started, rows, unit)
 
 
+def machine() -> dict[str, Any]:
+    """What a benchmark ran on, for its JSON figures."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
 @contextmanager
 def scratch_database(
     url: str | None, workdir: Path, *, name: str = SCRATCH_DATABASE
@@ -188,11 +197,7 @@ def run(facilities: int, reports: int, database_url: str | None, seed: int) -> d
         "submitted_status": status.counts.get("submitted", 0),
         "audit_chain_ok": chain.ok,
         "peak_rss_mib": round(peak_rss_mib, 1),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
         "steps": [{**asdict(m), "rate_per_s": round(m.rate, 1)} for m in measures],
     }
 

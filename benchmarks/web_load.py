@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import socket
 import statistics
@@ -47,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from reporting_throughput import mixed_reports, scratch_database
+from reporting_throughput import machine, mixed_reports, scratch_database
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -379,11 +378,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "lost": lost,
         "duplicated": duplicated,
         "failed": tally.failed[:10],
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
         "command": " ".join(["python", "benchmarks/web_load.py", *sys.argv[1:]]),
     }
 

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from hashwatch.services import accounts
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
-from hashwatch.web.deps import SESSION_COOKIE
+from hashwatch.web.cookies import SESSION_COOKIE
 from tests.web.api.world import ADMIN, PASSWORD, REF, World, build_world, settings_for
 
 CHECKS = [

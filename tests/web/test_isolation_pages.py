@@ -46,7 +46,8 @@ from hashwatch.reporting.models import Facility, Notice, Recipient, Review, Subm
 from hashwatch.services.submissions import submit_report
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
-from hashwatch.web.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from hashwatch.web.cookies import SESSION_COOKIE
+from hashwatch.web.deps import SessionDep, SettingsDep
 from tests.web.api.world import (
     A_FACILITY_NAME,
     A_ORG_NAME,
@@ -156,7 +157,6 @@ PAGES: dict[tuple[str, str], Page] = {
     ("GET", "/notices/{ref}/charts/districts.json"): Page("regulator"),
     ("GET", "/notices/{ref}/charts/status.json"): Page("regulator"),
     ("GET", "/notices/{ref}/assessment"): Page("regulator"),
-    ("GET", "/notices/{ref}/charts/assessment/{name}.json"): Page("regulator"),
     ("GET", "/notices/{ref}/report.{fmt}"): Page("regulator", params={"lang": "en"}),
     ("POST", "/notices/{ref}/recipients"): Page(
         "regulator", form=lambda: {"facility_codes": "A-DC-2"}
@@ -394,7 +394,6 @@ def run_matrix(world: World, client: TestClient) -> list[str]:
                 version=A_VERSION,
                 token=FORGED_LINK,
                 sheet="reports",
-                name="coverage",
                 fmt="xlsx",
             )
             form = page.form() if page.form else None

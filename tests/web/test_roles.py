@@ -23,7 +23,8 @@ from hashwatch.services import accounts
 from hashwatch.services.status import notice_status
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
-from hashwatch.web.deps import ADMIN_ONLY, SESSION_COOKIE, admin
+from hashwatch.web.cookies import SESSION_COOKIE
+from hashwatch.web.deps import ADMIN_ONLY, admin
 from tests.web.api.world import (
     ADMIN,
     ANALYST,

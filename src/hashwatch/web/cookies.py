@@ -19,10 +19,17 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from hashwatch.settings import Settings
-from hashwatch.web.deps import session_cookie_name
 
+#: The session cookie's name over plain HTTP, and over HTTPS.
+SESSION_COOKIE: Final = "hashwatch_session"
+SECURE_SESSION_COOKIE: Final = f"__Host-{SESSION_COOKIE}"
 LOCALE_COOKIE: Final = "hashwatch_locale"
 ONE_YEAR_S: Final = 365 * 24 * 3600
+
+
+def session_cookie_name(settings: Settings) -> str:
+    """``__Host-hashwatch_session`` when the app is served over HTTPS, else the plain name."""
+    return SECURE_SESSION_COOKIE if settings.serves_https else SESSION_COOKIE
 
 
 def app_settings(connection: HTTPConnection) -> Settings:

@@ -37,22 +37,13 @@ from hashwatch.services.accounts import (
 from hashwatch.services.api_tokens import api_token_principal
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
-
-#: The session cookie's name over plain HTTP, and over HTTPS (see :mod:`hashwatch.web.cookies`).
-SESSION_COOKIE: Final = "hashwatch_session"
-SECURE_SESSION_COOKIE: Final = f"__Host-{SESSION_COOKIE}"
-
+from hashwatch.web.cookies import app_settings, session_cookie_name
 
 #: The refusal of an admin-only action: translated on the error page, as is in the API.
 ADMIN_ONLY: Final = N_(
     "Only an administrator may do this. Analysts read everything, review reports and send "
     "reminders."
 )
-
-
-def session_cookie_name(settings: Settings) -> str:
-    """``__Host-hashwatch_session`` when the app is served over HTTPS, else the plain name."""
-    return SECURE_SESSION_COOKIE if settings.serves_https else SESSION_COOKIE
 
 
 async def get_db(request: Request) -> Database:
@@ -64,8 +55,6 @@ async def get_db(request: Request) -> Database:
 async def get_settings(request: Request) -> Settings:
     # the cheap dependencies are ``async``: FastAPI runs a plain ``def`` one in a worker
     # thread, a hop that costs more than the dependency itself
-    from hashwatch.web.cookies import app_settings  # cookies imports this module
-
     return app_settings(request)
 
 
@@ -75,8 +64,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def current_session(request: Request, db: DbDep) -> SessionInfo | None:
     """The browser session of the request's cookie, if it is live."""
-    from hashwatch.web.cookies import app_settings  # cookies imports this module
-
     cookie = request.cookies.get(session_cookie_name(app_settings(request)))
     return resolve_session(db, cookie) if cookie else None
 

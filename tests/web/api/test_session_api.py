@@ -10,7 +10,7 @@ from hashwatch.reporting.models import Recipient
 from hashwatch.services import notices
 from hashwatch.web.api.session import LoginLimiter
 from hashwatch.web.app import create_app
-from hashwatch.web.deps import SECURE_SESSION_COOKIE, SESSION_COOKIE
+from hashwatch.web.cookies import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from tests.web.api.world import PASSWORD, REF, TestClient, World, example
 
 

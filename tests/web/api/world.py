@@ -23,7 +23,7 @@ from hashwatch.services.submissions import submit_report
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
-from hashwatch.web.deps import SESSION_COOKIE
+from hashwatch.web.cookies import SESSION_COOKIE
 from tests.factories import draft, tokens_from_outbox
 
 __all__ = ["TestClient"]  # re-exported for the tests (names defined here are public too)

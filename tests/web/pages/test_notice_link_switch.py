@@ -12,7 +12,7 @@ import pytest
 from hashwatch.services import accounts
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
-from hashwatch.web.deps import SESSION_COOKIE
+from hashwatch.web.cookies import SESSION_COOKIE
 from hashwatch.web.security import TokenLinkLogFilter, redact_token_links
 from tests.web.api.world import (
     ANALYST,

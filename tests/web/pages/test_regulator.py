@@ -21,7 +21,7 @@ from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 from hashwatch.web.api.session import LoginLimiter
 from hashwatch.web.app import create_app
-from hashwatch.web.deps import SESSION_COOKIE
+from hashwatch.web.cookies import SESSION_COOKIE
 from tests.factories import ORG_USCC, settings_for
 from tests.services.test_dashboard import REF, build_notice, example
 from tests.web.pages.reporter_world import TestClient, hidden
@@ -47,8 +47,6 @@ REGULATOR_PAGES = (
 REGULATOR_JSON = (
     f"{DASHBOARD}/charts/districts.json",
     f"{DASHBOARD}/charts/status.json",
-    f"{DASHBOARD}/charts/assessment/districts.json",
-    f"{DASHBOARD}/charts/assessment/coverage.json",
 )
 REGULATOR_POSTS = (
     "/notices",

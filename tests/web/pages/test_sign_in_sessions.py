@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from hashwatch.services import accounts
 from hashwatch.store.engine import Database
 from hashwatch.web.app import create_app
-from hashwatch.web.deps import SESSION_COOKIE
+from hashwatch.web.cookies import SESSION_COOKIE
 from tests.web.api.world import PASSWORD, TestClient, build_world, settings_for
 
 

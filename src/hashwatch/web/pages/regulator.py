@@ -8,8 +8,7 @@
 ``GET /notices/{ref}/charts/{districts|status}.json``  Vega-Lite specs of the dashboard
 ``POST /notices/{ref}/{recipients|issue|remind|close}``  actions on a notice
 ``POST /notices/{ref}/facilities/{code}/token``   resend a recipient's access token
-``GET /notices/{ref}/assessment``                 assessment: headline figures, charts, downloads
-``GET /notices/{ref}/charts/assessment/{name}.json``  the assessment's Vega-Lite specs
+``GET /notices/{ref}/assessment``                 assessment: figures, charts (inline), downloads
 ``GET /notices/{ref}/report.{html|pdf|xlsx}``     the assessment report (``?lang=&public=``)
 ``GET /notices/{ref}/facilities/{code}``          review: versions, findings, diff
 ``GET /notices/{ref}/facilities/{code}/diff``     the diff fragment (htmx)

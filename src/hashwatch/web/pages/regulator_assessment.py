@@ -2,7 +2,7 @@
 charts (the same Vega-Lite specs as the PDF) and the report downloads.
 
 ``GET /notices/{ref}/assessment`` is a fragment the dashboard loads with htmx (a whole page
-without it); ``GET /notices/{ref}/charts/assessment/{name}.json`` the chart specs;
+without it), its chart specs inline (one assessment per view);
 ``GET /notices/{ref}/report.{html|pdf|xlsx}?lang=zh|en&public=1`` the report file. Every
 regulator user (admin or analyst) may read them; the internal report is marked as such.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from hashwatch.documents.assessment_report import (
     chart_specs,
@@ -20,7 +20,6 @@ from hashwatch.documents.assessment_report import (
     translated_notes,
     translations,
 )
-from hashwatch.errors import NotFoundError
 from hashwatch.i18n import LOCALES
 from hashwatch.services.assessment import assess
 from hashwatch.services.impact_report import ReportFormat, impact_report
@@ -50,18 +49,6 @@ def assessment(ref: str, staff: RegulatorPage, db: DbDep, settings: SettingsDep)
         "regulator/_assessment.html" if is_htmx(staff.ctx.request) else "regulator/assessment.html"
     )
     return show(staff, page, values)
-
-
-@router.get("/notices/{ref}/charts/assessment/{name}.json")
-def assessment_chart(
-    ref: str, name: str, staff: RegulatorPage, db: DbDep, settings: SettingsDep
-) -> JSONResponse:
-    """One chart of the assessment as a Vega-Lite spec, data inline."""
-    data = assess(db, ref, settings=settings).as_dict()
-    specs = chart_specs(data, translations(staff.ctx.locale).gettext)
-    if name not in specs:
-        raise NotFoundError(f"no chart {name!r} for notice {ref!r}", field="name")
-    return JSONResponse(specs[name])
 
 
 @router.get("/notices/{ref}/report.{fmt}")
