@@ -1,16 +1,22 @@
-"""``hashwatch detect meters`` and ``hashwatch detect evidence``: mining-like meters."""
+"""``hashwatch detect meters`` and ``hashwatch detect evidence``: mining-like meters;
+``hashwatch detect runs list|prune``: the stored runs and their retention."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from hashwatch.cli.common import (
     ActorOption,
+    FormatOption,
+    OutputFormat,
     console,
+    emit_rows,
     err_console,
     open_database,
     resolve_actor,
@@ -20,10 +26,19 @@ from hashwatch.detection.local_engine import DEFAULT_TIMEZONE, EngineOptions
 from hashwatch.errors import ConfigurationError, InputError
 from hashwatch.io.detection_files import write_candidates
 from hashwatch.services import detection as service
+from hashwatch.services.detection_retention import (
+    DEFAULT_KEEP_RUNS,
+    RunSummary,
+    list_runs,
+    prune_runs,
+)
 from hashwatch.services.detection_runs import store_run
 from hashwatch.store.engine import Database
 
 app = typer.Typer(help="Detect mining-like load in meter data.", no_args_is_help=True)
+runs = typer.Typer(help="Stored detection runs: list and prune.", no_args_is_help=True)
+app.add_typer(runs, name="runs")
+RUN_COLUMNS = ("id", "created_at", "engine", "notice_ref", "meters", "candidates")
 
 InputArgument = Annotated[
     Path,
@@ -162,3 +177,74 @@ def evidence(
     )
     output.write_text(chart_svg(spec), encoding="utf-8")
     console.print(f"wrote {escape(str(output))}")
+
+
+@contextmanager
+def _database() -> Iterator[Database]:
+    db = open_database()
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _run_rows(found: Sequence[RunSummary]) -> list[dict[str, Any]]:
+    """The runs as rows, their times to the second."""
+    return [{**r.as_dict(), "created_at": r.created_at.replace(microsecond=0)} for r in found]
+
+
+@runs.command("list")
+def list_stored_runs(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """List the stored detection runs, newest first, with their counts of meters and candidates.
+
+    Example: hashwatch detect runs list --format json
+    """
+    with _database() as db:
+        found = list_runs(db)
+    emit_rows(_run_rows(found), fmt, columns=RUN_COLUMNS)
+
+
+@runs.command("prune")
+def prune_stored_runs(
+    keep: Annotated[
+        int, typer.Option(min=1, help="How many of the newest runs to keep (at least 1).")
+    ] = DEFAULT_KEEP_RUNS,
+    older_than: Annotated[
+        int | None,
+        typer.Option(
+            "--older-than",
+            min=1,
+            metavar="DAYS",
+            help="Delete only runs stored more than this many days ago.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
+    ] = False,
+    actor: ActorOption = None,
+) -> None:
+    """Delete old stored runs and their meter scores (one transaction, audited).
+
+    Keeps the --keep newest runs; with --older-than, deletes only the others stored more
+    than that many days ago. A facility whose every scoring run is deleted shows no
+    detection result any more.
+
+    Example: hashwatch detect runs prune --keep 10 --older-than 90
+    """
+    with _database() as db:
+        result = prune_runs(
+            db,
+            actor=resolve_actor(actor),
+            keep=keep,
+            older_than_days=older_than,
+            dry_run=dry_run,
+        )
+    if not result.runs:
+        console.print(f"no run to delete (keeping the {keep:,} newest)")
+        return
+    verb = "would delete" if result.dry_run else "deleted"
+    emit_rows(_run_rows(result.runs), OutputFormat.TABLE, columns=RUN_COLUMNS, title=verb)
+    console.print(
+        f"{verb} {len(result.runs):,} runs and {result.meter_scores:,} meter scores "
+        f"(kept the {keep:,} newest)"
+    )

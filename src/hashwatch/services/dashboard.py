@@ -34,6 +34,7 @@ from hashwatch.reporting.models import (
     ReviewState,
 )
 from hashwatch.services.audit_log import audit_row
+from hashwatch.services.detection_scores import detection_fields, latest_facility_scores
 from hashwatch.services.lookup import get_notice
 from hashwatch.services.notices import NOT_SUBMITTED
 from hashwatch.services.status import notice_status
@@ -44,6 +45,8 @@ from hashwatch.store.types import utcnow
 T = TypeVar("T")
 STATUSES = ("not_opened", "opened", "draft", "overdue", "submitted", "returned", "accepted")
 MAX_PER_PAGE = 500
+#: the facility list's orders: by code, or by detection score (highest first, unscored last)
+FACILITY_SORTS = ("code", "score")
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,8 @@ class FacilityFilter:
     notice_ref: str | None = None
     status: str | None = None
     search: str | None = None
+    candidates_only: bool = False
+    sort: str = "code"
     page: int = 1
     per_page: int = 50
 
@@ -224,8 +229,12 @@ def search_facilities(
     """Facilities by code matching the filters; ``search`` is part of a code or name.
 
     With ``notice_ref`` every row carries its ``status`` in that notice (``None`` for a
-    facility that is not a recipient).
+    facility that is not a recipient). Every row carries its latest stored detection result
+    (:mod:`~hashwatch.services.detection_scores`); ``candidates_only`` keeps the facilities
+    whose result is a candidate, ``sort="score"`` puts the highest scores first.
     """
+    if query.sort not in FACILITY_SORTS:
+        raise InputError(f"sort must be one of {', '.join(FACILITY_SORTS)}", field="sort")
     names = {d.code: d for d in districts}
     conditions: list[ColumnElement[bool]] = [true()]
     if query.district:
@@ -248,15 +257,25 @@ def search_facilities(
                 Facility.name.icontains(text, autoescape=True),
             )
         )
-    stmt: Select[Any] = select(
-        Facility.code,
-        Facility.name,
-        Facility.district_code,
-        Facility.rated_it_capacity_kw,
-        Organization.uscc,
-        Organization.name,
-        Organization.kind,
-    ).join(Organization, Facility.organization_id == Organization.id)
+    scores = latest_facility_scores()
+    if query.candidates_only:
+        conditions.append(scores.c.candidate == 1)
+    stmt: Select[Any] = (
+        select(
+            Facility.code,
+            Facility.name,
+            Facility.district_code,
+            Facility.rated_it_capacity_kw,
+            Organization.uscc,
+            Organization.name,
+            Organization.kind,
+            scores.c.run_id,
+            scores.c.score,
+            scores.c.candidate,
+        )
+        .join(Organization, Facility.organization_id == Organization.id)
+        .outerjoin(scores, scores.c.facility_id == Facility.id)
+    )
     notice = None
     if query.notice_ref:
         with db.read() as session:
@@ -269,7 +288,8 @@ def search_facilities(
             conditions.append(_status_condition(query.status, past))
     elif query.status:
         raise InputError("choose a notice to filter by status", field="notice_ref")
-    stmt = stmt.where(and_(*conditions)).order_by(Facility.code)
+    order = [scores.c.score.desc().nulls_last()] if query.sort == "score" else []
+    stmt = stmt.where(and_(*conditions)).order_by(*order, Facility.code)
     found, total = _paged(db, stmt, query.page, query.per_page)
     rows = []
     for row in found:
@@ -284,9 +304,10 @@ def search_facilities(
             "organization_uscc": row[4],
             "organization_name": row[5],
             "organization_kind": OrganizationKind(row[6]).value,
+            **detection_fields(row[7], row[8], row[9]),
         }
         if notice is not None:
-            item["status"] = _shown_status(row[7], notice.deadline, now or utcnow())
+            item["status"] = _shown_status(row[10], notice.deadline, now or utcnow())
         rows.append(item)
     return Page(rows, total, query.page, query.per_page)
 

@@ -6,6 +6,10 @@
 registry gives it at storage time. :func:`latest_facility_detection` is what the facility
 page shows, :func:`facility_evidence_chart` its meters' evidence charts drawn from the
 readings store; :func:`run_candidates` lists a run's candidates.
+
+Lists of facilities read the same result for many facilities in one query
+(:mod:`~hashwatch.services.detection_scores`); listing and pruning stored runs is
+:mod:`~hashwatch.services.detection_retention`.
 """
 
 from __future__ import annotations

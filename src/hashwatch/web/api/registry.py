@@ -10,10 +10,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from hashwatch.io.registry_files import configured_districts
 from hashwatch.services import registry, views
+from hashwatch.services.detection_scores import with_detection
 from hashwatch.web.api.files import download, file_responses, save_upload, scratch_dir
 from hashwatch.web.api.models import ChangeCountsOut, FacilityOut, ImportOut
 from hashwatch.web.api.routing import COMMON, PLAIN_TEXT, ApiRoute, CodePath
@@ -32,7 +34,20 @@ class SheetFormat(StrEnum):
 FormatQuery = Annotated[SheetFormat, Query(alias="format", description="csv or xlsx.")]
 
 
-@router.get("/facilities", summary="List and search facilities", response_model=list[FacilityOut])
+class FacilityListOut(FacilityOut):
+    """A facility with its latest stored detection result (its meters in the newest run
+    that scored any of them); all null/false when no run scored its meters."""
+
+    detection_run_id: int | None = Field(description="The newest run that scored its meters.")
+    detection_score: float | None = Field(
+        description="Its meters' highest mining-likeness score in that run (0-1)."
+    )
+    detection_candidate: bool = Field(description="Any of its meters a candidate in that run.")
+
+
+@router.get(
+    "/facilities", summary="List and search facilities", response_model=list[FacilityListOut]
+)
 def list_facilities(
     *,
     _: RegulatorDep,
@@ -42,12 +57,13 @@ def list_facilities(
     district: Annotated[str | None, Query(max_length=64, pattern=PLAIN_TEXT)] = None,
     organization_uscc: Annotated[str | None, Query(max_length=18, pattern=PLAIN_TEXT)] = None,
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
-) -> list[FacilityOut]:
-    """Facilities by code, filtered by district, organization and text (regulator only)."""
+) -> list[FacilityListOut]:
+    """Facilities by code, filtered by district, organization and text, each with its latest
+    stored detection result (regulator only)."""
     rows = views.search_facilities(
         db, settings, q=q, district=district, organization_uscc=organization_uscc, limit=limit
     )
-    return [FacilityOut(**r) for r in rows]
+    return [FacilityListOut(**r) for r in with_detection(db, rows)]
 
 
 @router.get("/facilities/{code}", summary="One facility", response_model=FacilityOut)

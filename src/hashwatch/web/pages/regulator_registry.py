@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from hashwatch.errors import HashwatchError, InputError
 from hashwatch.reporting.models import OrganizationKind
 from hashwatch.services.dashboard import (
+    FACILITY_SORTS,
     STATUSES,
     FacilityFilter,
     discard_staged_file,
@@ -51,9 +52,11 @@ def facility_list(
     notice: Text = "",
     status: Text = "",
     q: Text = "",
+    candidates: Annotated[bool, Query()] = False,
+    sort: Text = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    """Facilities by code; with htmx only the results are swapped."""
+    """Facilities by code (or by detection score); with htmx only the results are swapped."""
     filters = {
         "district": district,
         "organization": organization,
@@ -61,6 +64,8 @@ def facility_list(
         "notice": notice,
         "status": status,
         "q": q,
+        "candidates": "1" if candidates else "",
+        "sort": sort,
     }
     query = FacilityFilter(
         district=district or None,
@@ -69,6 +74,8 @@ def facility_list(
         notice_ref=notice or None,
         status=status or None,
         search=q or None,
+        candidates_only=candidates,
+        sort=sort or "code",
         page=page,
         per_page=PER_PAGE,
     )
@@ -87,6 +94,7 @@ def facility_list(
     values |= {
         "kinds": KINDS,
         "statuses": STATUSES,
+        "sorts": FACILITY_SORTS,
         "notices": list_notices(db),
         "organizations": organizations(db),
         "districts": staff.districts,
