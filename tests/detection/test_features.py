@@ -33,6 +33,45 @@ def test_dense_block_places_readings_and_leaves_gaps() -> None:
     assert_allclose(block, [[4, np.nan, 8, np.nan], [np.nan, 12, np.nan, np.nan]])
 
 
+def test_dense_block_fast_paths_agree_with_the_general_scatter() -> None:
+    # every interval of every meter, in order: the readings reshaped, no scatter
+    codes, starts = np.repeat([0, 1], 3), np.tile([0, 3600, 7200], 2)
+    energy = np.arange(6.0)
+    full = f.dense_power_kw(codes, starts, energy, meters=2, interval_minutes=60,
+                            first_utc_s=0, intervals=3)  # fmt: skip
+    assert_array_equal(full, [[0, 1, 2], [3, 4, 5]])
+    energy[0] = 99.0  # the block is not a view of the caller's readings
+    assert full[0, 0] == 0.0
+    # in order with gaps, and out of order with a duplicate (the later reading wins)
+    kwargs = {"meters": 2, "interval_minutes": 60, "first_utc_s": 0, "intervals": 3}
+    gaps = f.dense_power_kw(np.array([0, 1]), np.array([3600, 0]), np.array([1.0, 2.0]), **kwargs)
+    assert_array_equal(gaps, [[np.nan, 1, np.nan], [2, np.nan, np.nan]])
+    dup = f.dense_power_kw(
+        np.array([0, 0, 0]), np.array([7200, 0, 7200]), np.array([1.0, 2.0, 3.0]), **kwargs
+    )
+    assert_array_equal(dup, [[2, np.nan, 3], [np.nan, np.nan, np.nan]])
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 6, 7, 8, 15])
+def test_window_max_is_the_max_over_each_window(size: int) -> None:
+    x = np.random.default_rng(size).random((4, 20))
+    x[1, 5] = -np.inf
+    for ahead in (False, True):
+        got = f.window_max(x, size, ahead=ahead)
+        nearest = f.window_max(x, size, ahead=ahead, edge=np.nan)
+        for i in range(20):
+            lo, hi = (i, i + size) if ahead else (i - size + 1, i + 1)
+            inside = x[:, max(lo, 0) : min(hi, 20)].max(axis=1)
+            assert_array_equal(got[:, i], inside)  # -inf beyond the ends: the same max
+            assert_array_equal(nearest[:, i], inside)
+    assert f.window_max(np.zeros((2, 0)), 3).shape == (2, 0)
+
+
+def test_trailing_max_skips_missing_days() -> None:
+    daily = np.array([[1.0, 5.0, 2.0, 1.0, 0.0], [np.nan, 3.0, np.nan, 1.0, np.nan]])
+    assert_array_equal(f._trailing_max(daily, 3), [[1, 5, 5, 5, 2], [np.nan, 3, 3, 3, 1]])
+
+
 def test_load_factor_and_cv() -> None:
     p = rows([5, 5, 5, 5], [1, 3, 1, 3], [2, np.nan, 4, np.nan], [np.nan] * 4)
     assert_allclose(f.load_factor(p), [1.0, 2 / 3, 0.75, np.nan])

@@ -39,6 +39,25 @@ def test_prepare_block_drops_impossible_readings_and_fills_gaps() -> None:
     assert_allclose(prepare_block(q)[0], [[1, 2, 2, 2], [3, 3, 3, 3]])
 
 
+def test_spike_shortcut_leaves_only_rows_that_may_hold_a_spike() -> None:
+    from hashwatch.detection.kernel import SPIKE_FACTOR, _row_top_percent, _spike_rows
+
+    rng = np.random.default_rng(7)
+    p = rng.gamma(4.0, 25.0, size=(6, 400))
+    p[1, 50] = 1e9  # a spike
+    p[2] = 0.0  # switched off
+    p[3] = np.nan  # no readings
+    p[4, :396] = 0.0  # on for 1 % of the time: its top-1 % value is its level
+    p[5, ::2] = np.nan
+    may = _spike_rows(p)
+    exact = (p > SPIKE_FACTOR * np.maximum(_row_top_percent(p), 1e-9)[:, None]).any(axis=1)
+    assert not (exact & ~may).any()  # never skips a row with a spike
+    assert may[1]
+    assert not may[0]
+    assert not may[5]
+    assert not exact[4]
+
+
 def test_flat_load() -> None:
     out = kernel(np.full(28 * S, 50.0))
     assert out["load_factor"] == [1.0]

@@ -51,12 +51,20 @@ def dense_power_kw(
     """
     interval_s = interval_minutes * 60
     column = (start_utc_s - first_utc_s) // interval_s
-    block = np.full((meters, intervals), np.nan)
     power = energy_kwh * (60 / interval_minutes)
     if column.size and (column.min() < 0 or column.max() >= intervals):
         inside = (column >= 0) & (column < intervals)
         meter_code, column, power = meter_code[inside], column[inside], power[inside]
-    np.put(block, meter_code * intervals + column, power)  # a later duplicate wins
+    at = meter_code * intervals + column
+    if at.size > 1 and bool(np.all(at[1:] > at[:-1])):  # in order, no duplicates
+        if at.size == meters * intervals:  # every interval of every meter
+            return np.asarray(power, dtype=np.float64).reshape(meters, intervals)
+        block = np.empty((meters, intervals))
+        block.fill(np.nan)
+        block.reshape(-1)[at] = power
+        return block
+    block = np.full((meters, intervals), np.nan)
+    np.put(block, at, power)  # a later duplicate wins
     return block
 
 
@@ -192,12 +200,45 @@ def plateau_flatness(power_kw: FloatArray, steps_per_day: int) -> FloatArray:
         return np.asarray(np.nanmedian(cv, axis=1))
 
 
+def window_max(
+    x: FloatArray, size: int, *, ahead: bool = False, edge: float = -np.inf
+) -> FloatArray:
+    """Row-wise moving max over ``size`` values: x[i − size + 1 … i] (trailing), or
+    x[i … i + size − 1] with ``ahead``; beyond the row's ends the values count as ``edge``
+    (NaN: as the row's nearest value, which leaves the max over the values there are).
+
+    By doubling: after k rounds m[i] is the max of 2^k values, and two overlapping such
+    windows cover any window up to twice as long, so about log2(size) whole-array passes
+    instead of one per window position. For rows without NaN (a NaN is not skipped).
+    """
+    meters, n = x.shape
+    if n == 0 or size <= 1:
+        return np.array(x, dtype=np.float64, copy=True)
+    if np.isnan(edge):
+        fill = np.repeat(x[:, -1:] if ahead else x[:, :1], size - 1, axis=1)
+    else:
+        fill = np.full((meters, size - 1), edge)
+    m = np.concatenate([x, fill] if ahead else [fill, x], axis=1)
+    span = 1
+    while 2 * span <= size:
+        m = np.maximum(m[:, :-span], m[:, span:])  # m[i] = max of padded[i : i + 2 span]
+        span *= 2
+    return np.asarray(np.maximum(m[:, :n], m[:, size - span : size - span + n]))
+
+
 def _trailing_max(daily: FloatArray, window_days: int) -> FloatArray:
     """(meters, days) max over the day and the ``window_days - 1`` days before it (NaN-aware)."""
-    padded = np.concatenate([np.full((daily.shape[0], window_days - 1), np.nan), daily], axis=1)
+    gaps = np.isnan(daily).any(axis=1)
+    if not gaps.any():
+        return window_max(daily, window_days, edge=np.nan)
+    out = np.empty_like(daily, dtype=np.float64)
+    out[~gaps] = window_max(daily[~gaps], window_days, edge=np.nan)
+    rows = daily[gaps]
+    padded = np.concatenate([np.full((rows.shape[0], window_days - 1), np.nan), rows], axis=1)
     windows = np.lib.stride_tricks.sliding_window_view(padded, window_days, axis=1)
     with _quiet():
-        return np.asarray(np.nanmax(windows, axis=2))
+        out[gaps] = np.nanmax(windows, axis=2)
+    return out
 
 
 def curtailed(
