@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,22 @@ def test_same_features_whatever_the_batches_and_tasks(city: Path) -> None:
 
 def test_same_features_in_worker_processes(city: Path) -> None:
     assert_same(_features(city, rows_per_task=3000, workers=2), _features(city))
+
+
+def _worker_pool_backend() -> str:
+    import pyarrow as pa
+
+    return pa.default_memory_pool().backend_name
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator only")
+def test_workers_keep_freed_memory_in_one_heap() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=engine._init_worker) as pool:
+        assert pool.submit(_worker_pool_backend).result() == "system"
 
 
 def test_tasks_are_read_one_at_a_time_in_blocks_of_batch_meters(city: Path) -> None:

@@ -127,16 +127,17 @@ def _init_worker() -> None:
     gives each such array fresh pages from the kernel (``mmap``) and returns them on free,
     so every block pays a page fault per 4 kB touched: about a third of a worker's time on
     a virtual machine. Raising the ``mmap`` and trim thresholds keeps freed memory in the
-    heap for the next block (the peak stays that of one task and one block). Not glibc
-    (macOS, musl): left as it is.
+    heap for the next block (the peak stays that of one task and one block); Arrow then
+    allocates from the same heap (its system pool), so the Parquet reader reuses the pages
+    numpy freed and the other way round. Not glibc (macOS, musl): left as it is.
     """
     pa.set_cpu_count(1)
     try:
         mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
     except (OSError, AttributeError):
         return
-    for parameter, value in _WORKER_MALLOPT:
-        mallopt(ctypes.c_int(parameter), ctypes.c_int(value))
+    if all(mallopt(ctypes.c_int(p), ctypes.c_int(v)) == 1 for p, v in _WORKER_MALLOPT):
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _grid(source: Source, options: EngineOptions) -> Grid:
