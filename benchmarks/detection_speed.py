@@ -10,7 +10,9 @@ ids), times, end to end with reading included:
 * a plain DuckDB SQL baseline that computes only load factor, coefficient of variation
   and the 24-hour autocorrelation (a LAG window) per meter, on the same file, same cores;
 
-and prints the ratio. Run it on two sizes to see whether memory grows with the input.
+and prints the ratio; then times a bare ``pq.read_table`` of the file (meter ids as a
+dictionary), the speed of reading it whole. Run it on two sizes to see whether memory grows
+with the input.
 
 Usage: python benchmarks/detection_speed.py FILE.parquet [FILE.parquet ...] [--workers 2]
        [--skip-baseline]
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -113,10 +117,28 @@ def run_baseline(path: Path, workers: int) -> tuple[float, int, int]:
         started = time.perf_counter()
         con = duckdb.connect()
         con.execute(f"SET threads = {workers}")
-        rows = con.execute(BASELINE_SQL, [str(path)]).to_arrow_table()
+        rows = con.sql(BASELINE_SQL, params=[str(path)]).to_arrow_table()
         elapsed = time.perf_counter() - started
         con.close()
     return elapsed, rows.num_rows, memory.peak_kb
+
+
+_BARE_READ = """
+import sys, time
+import pyarrow.parquet as pq
+started = time.perf_counter()
+pq.read_table(sys.argv[1], read_dictionary=["meter_id"])
+print(time.perf_counter() - started)
+"""
+
+
+def run_bare_read(path: Path) -> float:
+    """Seconds of a bare ``pq.read_table`` of the file (meter ids as a dictionary), in a
+    child process, so the memory it leaves does not count in the next file's peak."""
+    child = subprocess.run(
+        [sys.executable, "-c", _BARE_READ, str(path)], check=True, capture_output=True, text=True
+    )
+    return float(child.stdout)
 
 
 def main() -> None:
@@ -127,8 +149,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     print("| file | readings | meters | engine s | readings/s | engine peak MB "
-          "| DuckDB baseline s | baseline peak MB | engine speed-up |")  # fmt: skip
-    print("|" + " --- |" * 9)
+          "| DuckDB baseline s | baseline peak MB | engine speed-up | bare read s |")  # fmt: skip
+    print("|" + " --- |" * 10)
     for path in args.files:
         rows = pq.ParquetFile(path).metadata.num_rows
         seconds, readings, meters, peak = run_engine(path, args.workers)
@@ -138,10 +160,11 @@ def main() -> None:
             b_seconds, _, b_peak = run_baseline(path, args.workers)
             base, base_mb = f"{b_seconds:.1f}", f"{b_peak / 1024:,.0f}"
             ratio = f"{b_seconds / seconds:.2f}x"
+        bare = run_bare_read(path)
         print(
             f"| {path.name} | {rows:,} | {meters:,} | {seconds:.1f} | "
             f"{readings / seconds / 1e6:.1f} M | {peak / 1024:,.0f} | {base} | {base_mb} "
-            f"| {ratio} |"
+            f"| {ratio} | {bare:.1f} |"
         )
 
 
