@@ -135,11 +135,12 @@ def test_a_bad_cell_late_in_the_file_is_named_by_row_and_column(tmp_path: Path) 
     assert not (tmp_path / "meters").exists()
 
 
-def test_wide_and_local_time_files_are_read_whole(tmp_path: Path) -> None:
+def test_wide_and_local_time_files_are_streamed_too(tmp_path: Path) -> None:
     wide = tmp_path / "wide.csv"
     wide.write_text("interval_start,A,B\n2021-04-01T00:00:00,1,2\n", encoding="utf-8")
-    assert not streamable(wide, None, None)
+    assert streamable(wide, None, None)  # tests/detection/test_streamed_ingest_wide.py
     long = tmp_path / "long.csv"
     long.write_text("meter_id,interval_start,energy_kwh\nA,2021-04-01T00:00:00,1\n")
     assert streamable(long, None, None)
-    assert not streamable(long, None, "Asia/Shanghai")
+    assert streamable(long, None, "Asia/Shanghai")
+    assert not streamable(tmp_path / "missing.csv", None, None)

@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from hashwatch.detection.cleaning import IntArray, RawReadings, StrArray, Unit
+from hashwatch.detection.cleaning import BoolArray, IntArray, RawReadings, StrArray, Unit
 from hashwatch.errors import FileFormatError, InputError
 
 
@@ -57,6 +57,22 @@ class _DistinctTimes:
     wall_s: IntArray
     offsets: list[int | None]
     texts: list[str]
+
+
+@dataclass(frozen=True)
+class Times:
+    """A time column's rows before a local time that occurs twice is resolved.
+
+    ``utc_s`` takes such a time at its first occurrence (the earlier instant); a row that
+    repeats an earlier row's meter and time (:func:`later_occurrences`) adds
+    ``later_s[indices[row]]`` to be the later instant.
+    """
+
+    utc_s: IntArray  # (N,) UTC epoch seconds
+    indices: IntArray  # (N,) the distinct time of each row, into ``texts``
+    texts: list[str]  # the distinct times as written
+    later_s: IntArray  # per distinct time: its second occurrence minus its first [s], or 0
+    notes: list[str]
 
 
 class Layout(StrEnum):
@@ -303,10 +319,31 @@ def _times_utc_s(
     ctx: _Context, column: pa.ChunkedArray, name: str, meter_code: IntArray
 ) -> tuple[IntArray, list[str]]:
     """Each row's interval start as UTC epoch seconds, and notes on how times were read."""
+    times = read_times(ctx, column, name)
+    utc, fall_back_rows = resolve_times(times, meter_code)
+    return utc, [*times.notes, *([fall_back_note(fall_back_rows)] if fall_back_rows else [])]
+
+
+def resolve_times(times: Times, meter_code: IntArray) -> tuple[IntArray, int]:
+    """UTC seconds, a local time that occurs twice resolved per meter in file order; and the
+    number of rows in the hour the clocks went back."""
+    later = times.later_s[times.indices] != 0
+    if not later.any():
+        return times.utc_s, 0
+    rows = np.flatnonzero(later)
+    repeat = rows[later_occurrences(meter_code[rows], times.indices[rows])]
+    utc = times.utc_s.copy()
+    utc[repeat] += times.later_s[times.indices[repeat]]
+    return utc, int(rows.size)
+
+
+def read_times(ctx: _Context, column: pa.ChunkedArray, name: str) -> Times:
+    """A time column's rows, a local time that occurs twice taken at its first occurrence."""
     kind = column.type
     if pa.types.is_timestamp(kind) and kind.tz is not None:
         seconds = pc.cast(column, pa.timestamp("s", tz=kind.tz), safe=False).cast(pa.int64())
-        return seconds.to_numpy().astype(np.int64), []
+        utc = seconds.to_numpy().astype(np.int64)
+        return Times(utc, np.zeros(utc.size, np.int64), [""], np.zeros(1, np.int64), [])
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         wall = pc.cast(column, pa.timestamp("s"), safe=False).cast(pa.int64())
         walls = wall.combine_chunks().dictionary_encode()
@@ -321,7 +358,7 @@ def _times_utc_s(
         distinct = _parse_texts(ctx, column, name)
     else:
         raise FileFormatError(f"{ctx.source}, column {name}: holds {kind}, not times", field=name)
-    return _resolve(ctx, name, distinct, meter_code)
+    return _resolve(ctx, name, distinct)
 
 
 def _parse_texts(ctx: _Context, column: pa.ChunkedArray, name: str) -> _DistinctTimes:
@@ -360,11 +397,8 @@ def _local_offsets(
     return int(offset0.total_seconds()), int(offset1.total_seconds())
 
 
-def _resolve(
-    ctx: _Context, name: str, distinct: _DistinctTimes, meter_code: IntArray
-) -> tuple[IntArray, list[str]]:
+def _resolve(ctx: _Context, name: str, distinct: _DistinctTimes) -> Times:
     """UTC seconds from wall-clock seconds and offsets; local times through the zone."""
-    indices = distinct.indices
     offset0 = np.asarray([o or 0 for o in distinct.offsets], dtype=np.int64)
     offset1 = offset0.copy()
     naive = [code for code, offset in enumerate(distinct.offsets) if offset is None]
@@ -374,27 +408,38 @@ def _resolve(
             f"{ctx.source}, column {name}: {distinct.texts[naive[0]]!r} has no UTC offset; "
             "give --timezone (for example Asia/Shanghai) or write times with their offset",
             field=name,
-            row=_first_row(indices, naive[0], ctx.row_base),
+            row=_first_row(distinct.indices, naive[0], ctx.row_base),
         )
     for code in naive:
         offset0[code], offset1[code] = _local_offsets(ctx, name, distinct, code)
     if naive:
         notes.append(f"times without an offset were read as local time in {ctx.zone}")
-    fold = np.zeros(indices.size, dtype=bool)
-    ambiguous = offset0 != offset1
-    if ambiguous.any():
-        rows = np.flatnonzero(ambiguous[indices])
-        order = np.lexsort((rows, indices[rows], meter_code[rows]))
-        keys = np.stack([meter_code[rows][order], indices[rows][order]])
-        repeat = np.zeros(order.size, dtype=bool)
-        repeat[1:] = (keys[:, 1:] == keys[:, :-1]).all(axis=0)
-        fold[rows[order[repeat]]] = True
-        notes.append(
-            f"{rows.size} reading(s) in the hour the clocks went back: per meter, the first "
-            "row was taken as the earlier instant, the next as the later"
-        )
-    utc = distinct.wall_s[indices] - np.where(fold, offset1[indices], offset0[indices])
-    return utc.astype(np.int64), notes
+    utc = distinct.wall_s[distinct.indices] - offset0[distinct.indices]
+    return Times(utc.astype(np.int64), distinct.indices, distinct.texts, offset0 - offset1, notes)
+
+
+def later_occurrences(meter_code: IntArray, key: IntArray) -> BoolArray:
+    """Rows (in file order) that repeat an earlier row's meter and local time ``key``.
+
+    Only a meter's own rows and their order matter, so rows split by meter (as the streamed
+    ingest splits a file into buckets, keeping file order) give the same answer.
+    """
+    order = np.lexsort((np.arange(key.size), key, meter_code))
+    repeat = np.zeros(order.size, dtype=bool)
+    repeat[1:] = (meter_code[order][1:] == meter_code[order][:-1]) & (
+        key[order][1:] == key[order][:-1]
+    )
+    later = np.zeros(key.size, dtype=bool)
+    later[order[repeat]] = True
+    return later
+
+
+def fall_back_note(rows: int) -> str:
+    """The note on ``rows`` rows read in the hour the clocks went back."""
+    return (
+        f"{rows} reading(s) in the hour the clocks went back: per meter, the first "
+        "row was taken as the earlier instant, the next as the later"
+    )
 
 
 def _values(ctx: _Context, column: pa.ChunkedArray, name: str) -> np.ndarray[Any, Any]:
