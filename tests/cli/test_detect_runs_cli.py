@@ -80,6 +80,7 @@ def test_prune_deletes_the_old_runs_and_says_so(three_runs: CliRun) -> None:
         (("--keep", "0"), "--keep"),
         (("--keep", "-2"), "--keep"),
         (("--older-than", "0"), "--older-than"),
+        (("--older-than", "1000000"), "--older-than"),
         (("--keep", "many"), "--keep"),
     ],
 )

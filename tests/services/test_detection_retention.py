@@ -4,6 +4,7 @@ audited transaction; a dry run and bad limits change nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,9 @@ def test_prune_keeps_the_newest_and_audits_once(db: Database, five_runs: list[in
     assert entry.actor == "analyst:test"
     assert entry.object_type == "detection_run"
     assert '"run_ids":[1,2,3]' in (entry.after_json or "")
+    described = json.loads(entry.before_json or "{}")["runs"]  # what the deleted runs were
+    assert [r["id"] for r in described] == five_runs[2::-1]
+    assert {"created_at", "engine", "meters", "candidates"} <= set(described[0])
     with db.read() as session:
         assert verify_chain(session).ok
     assert latest_facility_detection(db, "DC-002") is None  # only the oldest run scored it
@@ -110,7 +114,13 @@ def test_a_failure_deletes_nothing(
 
 
 @pytest.mark.parametrize(
-    ("keep", "older", "field"), [(0, None, "keep"), (-3, None, "keep"), (1, 0, "older_than_days")]
+    ("keep", "older", "field"),
+    [
+        (0, None, "keep"),
+        (-3, None, "keep"),
+        (1, 0, "older_than_days"),
+        (1, 1_000_000, "older_than_days"),  # a cutoff before year 1: refused, not a crash
+    ],
 )
 def test_bad_limits_are_refused(
     db: Database, five_runs: list[int], keep: int, older: int | None, field: str
@@ -119,4 +129,10 @@ def test_bad_limits_are_refused(
         retention.prune_runs(db, actor="a", keep=keep, older_than_days=older)
     assert caught.value.field == field
     assert "at least 1" in caught.value.message
+    assert _stored(db)[0] == five_runs
+
+
+def test_the_longest_older_than_is_accepted(db: Database, five_runs: list[int]) -> None:
+    longest = retention.MAX_OLDER_THAN_DAYS
+    assert retention.prune_runs(db, actor="a", keep=1, older_than_days=longest).runs == ()
     assert _stored(db)[0] == five_runs

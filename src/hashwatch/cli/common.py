@@ -5,7 +5,8 @@ from __future__ import annotations
 import getpass
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -77,6 +78,16 @@ def open_database(*, migrate: bool = False) -> Database:
             "run `hashwatch init` to migrate"
         )
     return db
+
+
+@contextmanager
+def database(*, migrate: bool = False) -> Iterator[Database]:
+    """:func:`open_database` for one command, its connections closed at the end."""
+    db = open_database(migrate=migrate)
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 MAX_ACTOR_CHARS = 200

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from hashwatch.cli.common import (
     FormatOption,
     OutputFormat,
     console,
+    database,
     emit_rows,
     err_console,
     open_database,
@@ -28,6 +28,7 @@ from hashwatch.io.detection_files import write_candidates
 from hashwatch.services import detection as service
 from hashwatch.services.detection_retention import (
     DEFAULT_KEEP_RUNS,
+    MAX_OLDER_THAN_DAYS,
     RunSummary,
     list_runs,
     prune_runs,
@@ -179,15 +180,6 @@ def evidence(
     console.print(f"wrote {escape(str(output))}")
 
 
-@contextmanager
-def _database() -> Iterator[Database]:
-    db = open_database()
-    try:
-        yield db
-    finally:
-        db.dispose()
-
-
 def _run_rows(found: Sequence[RunSummary]) -> list[dict[str, Any]]:
     """The runs as rows, their times to the second."""
     return [{**r.as_dict(), "created_at": r.created_at.replace(microsecond=0)} for r in found]
@@ -199,7 +191,7 @@ def list_stored_runs(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
     Example: hashwatch detect runs list --format json
     """
-    with _database() as db:
+    with database() as db:
         found = list_runs(db)
     emit_rows(_run_rows(found), fmt, columns=RUN_COLUMNS)
 
@@ -214,6 +206,7 @@ def prune_stored_runs(
         typer.Option(
             "--older-than",
             min=1,
+            max=MAX_OLDER_THAN_DAYS,
             metavar="DAYS",
             help="Delete only runs stored more than this many days ago.",
         ),
@@ -231,7 +224,7 @@ def prune_stored_runs(
 
     Example: hashwatch detect runs prune --keep 10 --older-than 90
     """
-    with _database() as db:
+    with database() as db:
         result = prune_runs(
             db,
             actor=resolve_actor(actor),
@@ -244,7 +237,9 @@ def prune_stored_runs(
         return
     verb = "would delete" if result.dry_run else "deleted"
     emit_rows(_run_rows(result.runs), OutputFormat.TABLE, columns=RUN_COLUMNS, title=verb)
+    kept = f"the {keep:,} newest"
+    if older_than is not None:
+        kept += f" and any from the last {older_than:,} days"
     console.print(
-        f"{verb} {len(result.runs):,} runs and {result.meter_scores:,} meter scores "
-        f"(kept the {keep:,} newest)"
+        f"{verb} {len(result.runs):,} runs and {result.meter_scores:,} meter scores (kept {kept})"
     )

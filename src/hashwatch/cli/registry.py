@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,10 +16,10 @@ from hashwatch.cli.common import (
     FormatOption,
     OutputFormat,
     console,
+    database,
     emit_object,
     emit_rows,
     err_console,
-    open_database,
     resolve_actor,
     settings,
 )
@@ -28,7 +27,6 @@ from hashwatch.errors import InputError
 from hashwatch.io.registry_files import configured_districts
 from hashwatch.reporting.districts import District
 from hashwatch.services import registry as service
-from hashwatch.store.engine import Database
 
 app = typer.Typer(help="The registry of organizations and facilities.", no_args_is_help=True)
 
@@ -48,15 +46,6 @@ TABLE_COLUMNS = (
 
 def _districts() -> tuple[District, ...]:
     return configured_districts(settings().district_file)
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    db = open_database()
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 def print_row_errors(problems: Sequence[Mapping[str, Any]]) -> None:
@@ -104,7 +93,7 @@ def import_(
     """
     columns = (TextColumn("importing"), BarColumn(), TimeElapsedColumn())
     with (
-        _database() as db,
+        database() as db,
         Progress(*columns, console=err_console, disable=not err_console.is_terminal) as bar,
     ):
         task = bar.add_task("import", total=None)
@@ -132,7 +121,7 @@ def export(output: OutputOption) -> None:
 
     Example: hashwatch registry export -o registry.xlsx
     """
-    with _database() as db:
+    with database() as db:
         count = service.export_registry(db, output)
     console.print(f"wrote {count} facilities to {escape(str(output))}")
 
@@ -149,7 +138,7 @@ def list_(
 
     Example: hashwatch registry list --district 朝阳 --format csv
     """
-    with _database() as db:
+    with database() as db:
         rows = service.list_facilities(
             db, district=district, organization_uscc=organization, districts=_districts()
         )
@@ -166,5 +155,5 @@ def show(
 
     Example: hashwatch registry show BJ-CY-0001 --format json
     """
-    with _database() as db:
+    with database() as db:
         emit_object(service.get_facility(db, code, districts=_districts()), fmt)

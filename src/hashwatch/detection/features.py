@@ -57,7 +57,8 @@ def dense_power_kw(
         meter_code, column, power = meter_code[inside], column[inside], power[inside]
     at = meter_code * intervals + column
     if at.size > 1 and bool(np.all(at[1:] > at[:-1])):  # in order, no duplicates
-        if at.size == meters * intervals:  # every interval of every meter
+        if at.size == meters * intervals and at[0] == 0 and at[-1] == at.size - 1:
+            # every interval of every meter
             return np.asarray(power, dtype=np.float64).reshape(meters, intervals)
         block = np.empty((meters, intervals))
         block.fill(np.nan)

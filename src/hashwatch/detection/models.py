@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hashwatch.reporting.models import Base
@@ -38,10 +38,12 @@ class MeterScore(Base):
     """One meter's result in one run; the facility is the registry's link at storage time."""
 
     __tablename__ = "meter_scores"
+    #: a facility's newest run (the facility list's max(run_id)) from the index alone
+    __table_args__ = (Index("ix_meter_scores_facility_run", "facility_id", "run_id"),)
 
     run_id: Mapped[int] = mapped_column(ForeignKey("detection_runs.id"), primary_key=True)
     meter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
     score: Mapped[float] = mapped_column(Float)
     is_candidate: Mapped[bool] = mapped_column(Boolean)
     reasons: Mapped[str] = mapped_column(Text)

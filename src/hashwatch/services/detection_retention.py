@@ -27,6 +27,8 @@ from hashwatch.store.types import utcnow
 
 #: ``hashwatch detect runs prune`` keeps this many of the newest runs unless told otherwise
 DEFAULT_KEEP_RUNS: Final = 20
+#: the longest ``older_than_days`` (a hundred years; more would overflow the cutoff date)
+MAX_OLDER_THAN_DAYS: Final = 36_500
 _DELETE_CHUNK: Final = 500
 
 
@@ -78,14 +80,17 @@ def list_runs(db: Database) -> list[RunSummary]:
 
 
 def check_retention(keep: int, older_than_days: int | None) -> None:
-    """Refuse a ``keep`` below 1 and an ``older_than_days`` below 1."""
+    """Refuse a ``keep`` below 1 and an ``older_than_days`` outside 1 to
+    :data:`MAX_OLDER_THAN_DAYS`."""
     if keep < 1:
         raise InputError(
             f"keep must be at least 1 (the newest runs kept), not {keep}", field="keep"
         )
-    if older_than_days is not None and older_than_days < 1:
+    if older_than_days is not None and not 1 <= older_than_days <= MAX_OLDER_THAN_DAYS:
         raise InputError(
-            f"older_than_days must be at least 1, not {older_than_days}", field="older_than_days"
+            f"older_than_days must be at least 1 and at most {MAX_OLDER_THAN_DAYS:,}, "
+            f"not {older_than_days}",
+            field="older_than_days",
         )
 
 
@@ -109,15 +114,21 @@ def _count_scores(session: Session, run_ids: Sequence[int]) -> int:
     return total
 
 
-def _delete_runs(session: Session, run_ids: Sequence[int]) -> int:
-    """Delete the runs and their meter scores; returns the number of scores deleted."""
-    scores = 0
+def _delete_runs(session: Session, run_ids: Sequence[int]) -> tuple[set[int], int]:
+    """Delete the runs and their meter scores: (the run ids deleted, scores deleted).
+
+    A run another prune deleted first (two at once on PostgreSQL) is not among the ids.
+    """
+    scores, deleted_ids = 0, set[int]()
     for start in range(0, len(run_ids), _DELETE_CHUNK):
         chunk = run_ids[start : start + _DELETE_CHUNK]
         deleted = session.execute(delete(MeterScore).where(MeterScore.run_id.in_(chunk)))
         scores += int(getattr(deleted, "rowcount", 0) or 0)
-        session.execute(delete(DetectionRun).where(DetectionRun.id.in_(chunk)))
-    return scores
+        runs = session.scalars(
+            delete(DetectionRun).where(DetectionRun.id.in_(chunk)).returning(DetectionRun.id)
+        )
+        deleted_ids.update(runs)
+    return deleted_ids, scores
 
 
 def prune_runs(
@@ -146,17 +157,18 @@ def prune_runs(
         return PruneResult(tuple(doomed), scores, dry_run=True)
     with db.transaction() as session:
         doomed = runs_to_prune(_summaries(session), keep, cutoff)
-        ids = [r.id for r in doomed]
-        scores = _delete_runs(session, ids)
-        if ids:
+        deleted, scores = _delete_runs(session, [r.id for r in doomed])
+        doomed = [r for r in doomed if r.id in deleted]
+        if doomed:
             audit.record(
                 session,
                 actor=actor,
                 action="detection.prune",
                 object_type="detection_run",
                 object_id="pruned",
+                before={"runs": [r.as_dict() for r in doomed]},
                 after={
-                    "run_ids": sorted(ids),
+                    "run_ids": sorted(deleted),
                     "meter_scores": scores,
                     "keep": keep,
                     "older_than_days": older_than_days,
