@@ -102,6 +102,16 @@ def test_one_step_size_date_and_lasting_share() -> None:
     assert_allclose(out["lasting_step_share"], [100 / 150])
 
 
+def test_a_step_in_the_floor_under_a_daily_cycle() -> None:
+    day = np.where((np.arange(S) >= 8) & (np.arange(S) < 18), 300.0, 100.0)  # a day shift
+    racks = np.repeat([0.0] * 14 + [20.0] * 14, S)  # 20 kW of rigs from day 14, day and night
+    out = kernel(np.tile(day, 28) + racks, np.tile(day, 28))
+    mean_before = 100 + 200 * 10 / 24
+    assert out["floor_step_count"] == [1, 0]
+    assert_allclose(out["floor_step_share"][0], 20 / (mean_before + 10))  # median daily mean
+    assert np.isnan(out["floor_step_share"][1])
+
+
 def test_several_steps_are_counted_and_a_dip_that_recovers_does_not_last() -> None:
     rising = np.repeat([100.0] * 14 + [300.0] * 14 + [250.0] * 14, S)
     dip = np.repeat([100.0] * 14 + [40.0] * 7 + [100.0] * 14, S)

@@ -73,7 +73,9 @@ def test_a_farm_scores_above_offices_and_data_centers_with_reasons() -> None:
     assert max(by_kind["office"]) < CANDIDATE_THRESHOLD
     farm_reasons = scores["reasons"][scores["meter_id"].index("F00")]
     assert "base load stepped" in farm_reasons
-    assert "daily cycle strength" in farm_reasons
+    assert "off-peak floor stepped" in farm_reasons  # the racks show in its floor too
+    # the four strongest rules: behaviour (weight 1) before shape (0.5)
+    assert "daily cycle strength" not in farm_reasons
     assert "runs near its capacity (p95 / capacity 0.8" in farm_reasons
     assert scores["is_candidate"] == [s >= CANDIDATE_THRESHOLD for s in scores["score"]]
 

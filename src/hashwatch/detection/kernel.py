@@ -34,6 +34,8 @@ from hashwatch.detection.features import DAY_HOURS, NIGHT_HOURS, _quiet
 
 #: a reading above this multiple of its meter's 99th percentile is dropped (Wh as kWh)
 SPIKE_FACTOR: Final = 50.0
+#: a day's floor: this percentile of its readings (the load left off-peak and at night)
+FLOOR_PERCENT: Final = 10.0
 
 #: the columns of :func:`features_block`, in order, with their Arrow types
 FEATURE_SCHEMA: Final = pa.schema(
@@ -58,6 +60,8 @@ FEATURE_SCHEMA: Final = pa.schema(
         ("largest_step_share", pa.float64()),
         ("largest_step_date", pa.date32()),
         ("lasting_step_share", pa.float64()),
+        ("floor_step_count", pa.int64()),
+        ("floor_step_share", pa.float64()),
         ("curtailment_episodes", pa.int64()),
         ("curtailed_share", pa.float64()),
         ("external_alignment", pa.float64()),
@@ -305,7 +309,15 @@ def features_block(
         "largest_step_date": events.day_dates(first_day, steps_found.largest_day),
         "lasting_step_share": steps_found.lasting_share,
     }
-    low = events.curtailed_block(block, present[:, : days * steps].reshape(block.shape))
+    floor, p90 = events.day_percentiles(block, (FLOOR_PERCENT, 90))
+    floor_steps = events.level_steps(floor)
+    with _quiet():
+        level = np.median(daily, axis=1) if days else np.full(meters, np.nan)
+        cols |= {
+            "floor_step_count": floor_steps.count,
+            "floor_step_share": floor_steps.largest_kw / level,
+        }
+    low = events.curtailed_block(block, present[:, : days * steps].reshape(block.shape), p90=p90)
     cols |= {
         "curtailment_episodes": low.episodes,
         "curtailed_share": low.share,

@@ -155,7 +155,10 @@ class Curtailment:
 
 
 def curtailed_block(
-    block: FloatArray, present: BoolArray, window_days: int = REFERENCE_WINDOW_DAYS
+    block: FloatArray,
+    present: BoolArray,
+    window_days: int = REFERENCE_WINDOW_DAYS,
+    p90: FloatArray | None = None,
 ) -> Curtailment:
     """Curtailed intervals: below :data:`CURTAILED_BELOW` of the recent high level.
 
@@ -163,12 +166,13 @@ def curtailed_block(
     ``window_days − 1`` days before it (as :func:`hashwatch.detection.features.curtailed`),
     so racks arriving are not curtailment and a drop is. An episode is a run of curtailed
     intervals; a gap carries the state of the reading before it (the block is gap-filled).
+    ``p90``: the days' 90th percentiles when already known (:func:`day_percentiles`).
     """
     meters, days, steps = block.shape
     if days == 0:
         nan = np.full(meters, np.nan)
         return Curtailment(np.zeros(meters, dtype=np.int64), nan, np.zeros((meters, 0)))
-    low = curtailed_mask(block, window_days)
+    low = curtailed_mask(block, window_days, p90)
     counted = low & present
     n_day = present.sum(axis=2)
     flat = low.reshape(meters, days * steps)
@@ -179,16 +183,29 @@ def curtailed_block(
     return Curtailment(starts.astype(np.int64), np.asarray(share), np.asarray(daily_share))
 
 
-def curtailed_mask(block: FloatArray, window_days: int = REFERENCE_WINDOW_DAYS) -> BoolArray:
-    """(meters, days, steps): the interval is below :data:`CURTAILED_BELOW` of the reference."""
+def day_percentiles(block: FloatArray, percents: tuple[float, ...]) -> list[FloatArray]:
+    """Each day's percentiles of a (meters, days, steps) block, linear as ``np.percentile``.
+
+    One sort of each day's few values for all of them: numpy's vectorised sort of short rows
+    is several times faster than a partial sort of them.
+    """
     steps = block.shape[2]
-    k = 0.9 * (steps - 1)
-    lo = int(np.floor(k))
-    hi = min(lo + 1, steps - 1)
-    # a whole sort of each day's few values: numpy's vectorised sort of short rows is
-    # several times faster than a partial sort of them
     part = np.sort(block, axis=2)
-    p90 = part[:, :, lo] + (k - lo) * (part[:, :, hi] - part[:, :, lo])
+    out = []
+    for q in percents:
+        k = q / 100 * (steps - 1)
+        lo = int(np.floor(k))
+        hi = min(lo + 1, steps - 1)
+        out.append(np.asarray(part[:, :, lo] + (k - lo) * (part[:, :, hi] - part[:, :, lo])))
+    return out
+
+
+def curtailed_mask(
+    block: FloatArray, window_days: int = REFERENCE_WINDOW_DAYS, p90: FloatArray | None = None
+) -> BoolArray:
+    """(meters, days, steps): the interval is below :data:`CURTAILED_BELOW` of the reference."""
+    if p90 is None:
+        (p90,) = day_percentiles(block, (90,))
     reference = _trailing_max(p90, window_days)
     with _quiet():
         low = (block < CURTAILED_BELOW * reference[:, :, None]) & (reference[:, :, None] > 0)

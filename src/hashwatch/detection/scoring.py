@@ -6,8 +6,9 @@ How the score is made (:func:`score`)
 1. **Rules.** Each rule turns one feature into evidence e ∈ [0, 1] by a linear ramp
    between two documented values (:data:`RULES`). Shape rules say the load is flat while it
    runs (no daily or weekly cycle, flat plateaus, night like day); behaviour rules say it
-   acts like a miner (base-load steps, switching off for whole periods, curtailing when
-   hashprice falls, shedding at grid peaks, running near capacity). The rule score is
+   acts like a miner (base-load steps, steps in the night and off-peak floor, switching off
+   for whole periods, curtailing when hashprice falls, shedding at grid peaks, running near
+   capacity). The rule score is
    ``SHAPE_WEIGHT × mean(shape e) + (1 − SHAPE_WEIGHT) × (1 − Π(1 − behaviour e))``: a miner
    need not show every behaviour, one clear one is enough (noisy-OR), and flatness alone
    (a data center, a cold store) reaches only ``SHAPE_WEIGHT``. A rule whose feature is
@@ -90,6 +91,9 @@ RULES: Final = (
          "as much at night as by day (night/day ratio {value:.2f})"),
     Rule("base_load_steps", "abs_largest_step_share", 0.1, 0.3, "behaviour",
          "base load stepped by {value:.0%} ({count} steps, largest on {date})", "flat_plateaus"),
+    Rule("floor_steps", "abs_floor_step_share", 0.1, 0.3, "behaviour",
+         "night and off-peak floor stepped by {value:.0%} of the mean load ({count} steps)",
+         "no_weekly_cycle"),
     Rule("switches_off", "switch_off", 0.0, 1.0, "behaviour",
          "switches off for whole periods ({value:.0%} of readings curtailed, {count} episodes)",
          "flat_plateaus"),
@@ -115,6 +119,11 @@ def derived_features(table: pa.Table) -> dict[str, FloatArray]:
             cols["step_count"] > 0,
             np.minimum(np.abs(cols["largest_step_share"]), np.abs(cols["lasting_step_share"])),
             0.0,
+        )
+        # racks arriving or leaving show in the floor (the day's 10th percentile) even when
+        # a larger host load's daily and weather cycles hide them in the daily mean
+        cols["abs_floor_step_share"] = np.where(
+            cols["floor_step_count"] > 0, np.abs(cols["floor_step_share"]), 0.0
         )
         # whole periods off: some curtailment, but not the daily on/off of a shift pattern
         per_day = cols["curtailment_episodes"] / np.maximum(cols["days"], 1.0)
@@ -258,6 +267,7 @@ def _all_reasons(
     steps = cols["step_count"].astype(np.int64).tolist()
     counts = {r.name: steps for r in RULES}
     counts["switches_off"] = cols["curtailment_episodes"].astype(np.int64).tolist()
+    counts["floor_steps"] = cols["floor_step_count"].astype(np.int64).tolist()
     dates = table.column("largest_step_date").to_pylist()
     rank, model = unusual.tolist(), learned.tolist()
     out = []
