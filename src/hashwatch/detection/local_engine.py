@@ -17,8 +17,9 @@ Steps of :func:`features`:
    features (a few hundred bytes a meter) are kept.
 3. Input that cannot be streamed as it is (CSV, times as text, a wide file, rows of a meter
    not together) is first read, cleaned and stored by the ingest
-   (:func:`hashwatch.services.meters.ingest_meter_file`'s steps) into a temporary store,
-   which is then streamed; this step holds the whole file in memory, as the ingest does.
+   (:func:`hashwatch.services.meters.ingest_meter_file`'s steps, in chunks through
+   per-bucket spill files) into a temporary store, which is then streamed: memory stays
+   bounded whatever the file's size.
 
 :func:`run` then scores the features (:func:`hashwatch.detection.scoring.score`).
 Each meter's features depend only on its own readings and the grid, so the results are the
@@ -195,7 +196,13 @@ def _collect(
 
 @contextmanager
 def streamable_source(path: Path, options: EngineOptions, force_ingest: bool) -> Iterator[Source]:
-    """The input as a streamable source, through a temporary store when it must be."""
+    """The input as a streamable source, through a temporary store when it must be.
+
+    That store is written as ``hashwatch meters ingest`` writes it, in bounded memory
+    (:func:`hashwatch.io.meter_ingest_stream.stream_clean`, then the store's bucket merge):
+    a CSV, wide or unclustered file of any size is read in chunks, with the same cleaning and
+    errors; the few files the ingest reads whole are read whole here too.
+    """
     if not force_ingest:
         try:
             source = stream.open_source(path)
@@ -206,13 +213,23 @@ def streamable_source(path: Path, options: EngineOptions, force_ingest: bool) ->
             return
     from hashwatch.detection.cleaning import clean_readings
     from hashwatch.io.meter_files import read_meter_file
-    from hashwatch.store.meter_readings import readings_root, store_readings
+    from hashwatch.io.meter_ingest_stream import stream_clean, streamable
+    from hashwatch.store.meter_readings import readings_root, store_reading_parts, store_readings
 
-    raw = read_meter_file(path, timezone=options.timezone)
-    clean, _ = clean_readings(raw, interval_minutes=options.interval_minutes)
     with tempfile.TemporaryDirectory(prefix="hashwatch-detect-") as tmp:
         root = readings_root(Path(tmp))
-        store_readings(root, clean)
+        if streamable(path, None, options.timezone):
+            with stream_clean(
+                path,
+                Path(tmp) / "spill",
+                timezone=options.timezone,
+                interval_minutes=options.interval_minutes,
+            ) as ingest:
+                store_reading_parts(root, (clean for clean, _ in ingest.parts()))
+        else:  # the few files the ingest reads whole too (same result or error)
+            raw = read_meter_file(path, timezone=options.timezone)
+            clean, _ = clean_readings(raw, interval_minutes=options.interval_minutes)
+            store_readings(root, clean)
         yield stream.open_source(root)
 
 
