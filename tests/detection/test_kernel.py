@@ -110,6 +110,15 @@ def test_a_step_in_the_floor_under_a_daily_cycle() -> None:
     assert out["floor_step_count"] == [1, 0]
     assert_allclose(out["floor_step_share"][0], 20 / (mean_before + 10))  # median daily mean
     assert np.isnan(out["floor_step_share"][1])
+    assert out["floor_weekly_strength"][1] == 0.0  # the same floor every day
+
+
+def test_the_floor_of_a_plant_idle_at_weekends_has_a_weekly_cycle() -> None:
+    on = np.full(S, 300.0)  # three shifts on working days, 100 kW left on at weekends
+    week = np.concatenate([np.tile(on, 5), np.full(2 * S, 100.0)])
+    out = kernel(np.tile(week, 4))
+    # the weekday explains all the variance of the daily floor (300 on five days, 100 on two)
+    assert_allclose(out["floor_weekly_strength"], [1.0])
 
 
 def test_several_steps_are_counted_and_a_dip_that_recovers_does_not_last() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from hashwatch.detection.kernel import features_block
 from hashwatch.detection.scoring import CANDIDATE_THRESHOLD, RULES, Rule, rule_scores, score
@@ -62,6 +62,15 @@ def test_rule_score_combines_shape_mean_and_behaviour_noisy_or() -> None:
     assert_allclose(total, [0.5 * 0.25 + 0.5 * (1 - 0.5 * 0.5)])
 
 
+def test_a_gate_caps_its_rule_and_counts_for_nothing_itself() -> None:
+    cols = {r.feature: np.array([np.nan, np.nan]) for r in RULES}
+    cols["abs_floor_step_share"] = np.array([0.3, 0.3])  # full floor-step evidence, both
+    cols["floor_weekly_strength"] = np.array([0.05, 0.25])  # no weekly cycle / a strong one
+    total, evidence = rule_scores(cols)
+    assert_array_equal(evidence["floor_steps"], [1.0, 0.0])
+    assert_allclose(total, [0.5, 0.0])  # the gate's own evidence adds nothing
+
+
 def test_a_farm_scores_above_offices_and_data_centers_with_reasons() -> None:
     table, kinds = _population()
     scores = score(table).to_pydict()
@@ -74,6 +83,7 @@ def test_a_farm_scores_above_offices_and_data_centers_with_reasons() -> None:
     farm_reasons = scores["reasons"][scores["meter_id"].index("F00")]
     assert "base load stepped" in farm_reasons
     assert "off-peak floor stepped" in farm_reasons  # the racks show in its floor too
+    assert all(part.strip() for part in farm_reasons.split(";"))  # a gate has no words
     # the four strongest rules: behaviour (weight 1) before shape (0.5)
     assert "daily cycle strength" not in farm_reasons
     assert "runs near its capacity (p95 / capacity 0.8" in farm_reasons

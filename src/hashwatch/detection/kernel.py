@@ -62,6 +62,7 @@ FEATURE_SCHEMA: Final = pa.schema(
         ("lasting_step_share", pa.float64()),
         ("floor_step_count", pa.int64()),
         ("floor_step_share", pa.float64()),
+        ("floor_weekly_strength", pa.float64()),
         ("curtailment_episodes", pa.int64()),
         ("curtailed_share", pa.float64()),
         ("external_alignment", pa.float64()),
@@ -316,6 +317,7 @@ def features_block(
         cols |= {
             "floor_step_count": floor_steps.count,
             "floor_step_share": floor_steps.largest_kw / level,
+            "floor_weekly_strength": _weekly_strength(floor, first_day.weekday()),
         }
     low = events.curtailed_block(block, present[:, : days * steps].reshape(block.shape), p90=p90)
     cols |= {

@@ -11,8 +11,10 @@ How the score is made (:func:`score`)
    capacity). The rule score is
    ``SHAPE_WEIGHT × mean(shape e) + (1 − SHAPE_WEIGHT) × (1 − Π(1 − behaviour e))``: a miner
    need not show every behaviour, one clear one is enough (noisy-OR), and flatness alone
-   (a data center, a cold store) reaches only ``SHAPE_WEIGHT``. A rule whose feature is
-   unknown (no external series, no capacity) gives no evidence.
+   (a data center, a cold store) reaches only ``SHAPE_WEIGHT``. A gated rule's evidence is
+   capped by its gate's (a gate rule counts for nothing itself: the floor's steps count only
+   where the floor has no weekly cycle). A rule whose feature is unknown (no external
+   series, no capacity) gives no evidence.
 2. **Unsupervised.** An isolation forest (Liu, Ting & Zhou, ICDM 2008; scikit-learn, seeded)
    on the robustly scaled features says how unusual each meter is among all the meters
    scored together, as a rank in [0, 1]. Unusual is not mining-like in itself, so it only
@@ -68,7 +70,7 @@ class Rule:
     feature: str
     zero: float
     one: float
-    group: str  # "shape" or "behaviour"
+    group: str  # "shape", "behaviour", or "gate" (only caps another rule; no score, no words)
     reason: str  # words, with {value} for the feature's value
     #: a rule whose evidence is capped by another rule's (behaviour that means mining only
     #: in a load that is flat while it runs: a shift factory also fills its contract)
@@ -93,7 +95,8 @@ RULES: Final = (
          "base load stepped by {value:.0%} ({count} steps, largest on {date})", "flat_plateaus"),
     Rule("floor_steps", "abs_floor_step_share", 0.1, 0.3, "behaviour",
          "night and off-peak floor stepped by {value:.0%} of the mean load ({count} steps)",
-         "no_weekly_cycle"),
+         "floor_without_weekly_cycle"),
+    Rule("floor_without_weekly_cycle", "floor_weekly_strength", 0.25, 0.05, "gate", ""),
     Rule("switches_off", "switch_off", 0.0, 1.0, "behaviour",
          "switches off for whole periods ({value:.0%} of readings curtailed, {count} episodes)",
          "flat_plateaus"),
@@ -255,7 +258,7 @@ def _all_reasons(
     strength = np.column_stack(
         [evidence[r.name] * (SHAPE_WEIGHT if r.group == "shape" else 1.0) for r in RULES]
     )
-    fired = np.column_stack([evidence[r.name] >= 0.5 for r in RULES])
+    fired = np.column_stack([(evidence[r.name] >= 0.5) & (r.group != "gate") for r in RULES])
     # strongest first; a stable sort keeps the rules' own order among equals
     order = np.argsort(-np.where(fired, strength, -np.inf), axis=1, kind="stable")[:, :top]
     shown = np.take_along_axis(fired, order, axis=1)
