@@ -356,3 +356,92 @@ def test_faults_of_several_meters_name_the_one_the_whole_file_names(
     named = meters[first] if kinds[1] == "conflict" else meters[second]
     assert f"meter {named}" in str(whole[1])
     assert _error(path, tmp_path / "streamed", streamed=True) == whole
+
+
+def _long_text_values(folder: Path, texts: dict[int, str]) -> Path:
+    """A long Parquet file whose value column is text (as some exports write it)."""
+    lines = _long_lines([f"M{i:05d}" for i in range(3)])
+    cells = [line.split(",") for line in lines]
+    for row, text in texts.items():
+        cells[row][2] = text
+    table = pa.table(
+        {
+            "meter_id": [c[0] for c in cells],
+            "interval_start": [c[1] for c in cells],
+            "energy_kwh": pa.array([c[2] for c in cells], pa.string()),
+        }
+    )
+    path = folder / "texts.parquet"
+    pq.write_table(table, path, row_group_size=25)
+    return path
+
+
+def test_blank_texts_in_a_parquet_value_column_are_blank_values(tmp_path: Path) -> None:
+    """'NA', '' and spaced numbers in a text value column read as a CSV file's cells do."""
+    path = _long_text_values(tmp_path, {3: "NA", 50: "", 70: " 2.5 "})
+    whole = _assert_same_ingest(path, tmp_path, (10, 10_000_000))
+    assert whole.report.blank_values == 2
+
+
+def test_a_bad_text_after_blank_texts_is_named_by_row(tmp_path: Path) -> None:
+    """The whole file names the bad text's row; a chunk holding only a blank text must not
+    fail on it first (it used to say 'not numbers', with no row)."""
+    path = _long_text_values(tmp_path, {3: "NA", 120: "12x"})
+    whole = _error(path, tmp_path / "whole", streamed=False)
+    assert whole[1:] == ("texts.parquet, column energy_kwh: '12x' is not a number", 121,
+                         "energy_kwh")  # fmt: skip
+    assert _error(path, tmp_path / "streamed", streamed=True, chunk_rows=10) == whole
+
+
+_HEADER_LINE: Final = "meter_id,interval_start,energy_kwh"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        # the last line, spaces without a line end: a row of one cell, as the whole file says
+        (
+            "spaces.csv",
+            "\n".join([_HEADER_LINE, *_long_lines(["A", "B"])]) + "\n   ",
+            "spaces.csv: cannot read the CSV file (CSV parse error: Expected 3 columns, "
+            "got 1:    )",
+        ),
+        ("header.csv", _HEADER_LINE, "header.csv: the file has no rows"),  # no line end
+        (
+            "mac.csv",  # lines ended by CR alone: the header is not one line
+            "\r".join([_HEADER_LINE, *_long_lines(["A"])]) + "\r",
+            "mac.csv: the header row is not one line of CSV; save as CSV UTF-8",
+        ),
+    ],
+)
+def test_odd_line_ends_are_the_same_error(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    whole = _error(path, tmp_path / "whole", streamed=False)
+    assert whole[1] == message
+    assert _error(path, tmp_path / "streamed", streamed=True, chunk_rows=7) == whole
+
+
+@pytest.mark.parametrize("zone", ["UTC", None])
+def test_a_blank_parquet_timestamp_is_named_by_row(tmp_path: Path, zone: str | None) -> None:
+    """Not a reading at 1970 (off the grid) nor a crash: a blank, as a blank text is."""
+    times: list[dt.datetime | None] = [
+        dt.datetime(2021, 4, 1) + dt.timedelta(hours=h)  # noqa: DTZ001 - a naive column
+        for h in range(48)
+    ]
+    times[30] = None
+    table = pa.table(
+        {
+            "meter_id": ["A"] * 48,
+            "interval_start": pa.array(times, pa.timestamp("s", tz=zone)),
+            "energy_kwh": [1.0] * 48,
+        }
+    )
+    path = tmp_path / "blank.parquet"
+    pq.write_table(table, path, row_group_size=25)
+    options = {} if zone else {"timezone": "Asia/Shanghai"}
+    whole = _error(path, tmp_path / "whole", streamed=False, **options)
+    assert whole[1:] == ("blank.parquet, column interval_start: blank", 31, "interval_start")
+    assert _error(path, tmp_path / "streamed", streamed=True, chunk_rows=7, **options) == whole

@@ -208,7 +208,11 @@ def _csv_header(path: Path) -> list[str]:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileFormatError(f"{path.name}: the header is not UTF-8 text", row=1) from None
-    cells = next(csv.reader(io.StringIO(text)), [])
+    try:
+        cells = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:  # lines ended by CR alone: the first "line" is the whole file
+        message = f"{path.name}: the header row is not one line of CSV; save as CSV UTF-8"
+        raise FileFormatError(message, row=1) from None
     if not cells or not any(c.strip() for c in cells):
         raise FileFormatError(f"{path.name}: the file is empty or has no header row", row=1)
     return cells  # as written: pyarrow names the columns so; matching ignores spaces
@@ -271,6 +275,7 @@ def _check_csv_rows(path: Path, lines: Iterator[str], numeric: list[str]) -> Non
     reader = csv.reader(lines)
     header = next(reader)
     positions = [(header.index(name), name) for name in numeric]
+    row = 1
     for row, cells in enumerate(reader, start=2):
         if len(cells) != len(header) and any(c.strip() for c in cells):
             raise FileFormatError(
@@ -287,6 +292,8 @@ def _check_csv_rows(path: Path, lines: Iterator[str], numeric: list[str]) -> Non
                 raise InputError(
                     f"{path.name}, column {name}: {cell!r} is not a number", field=name, row=row
                 ) from None
+    if row == 1:  # pyarrow refuses a header without a line end and no rows
+        raise FileFormatError(f"{path.name}: the file has no rows")
 
 
 def _strings(ctx: _Context, column: pa.ChunkedArray, name: str) -> tuple[IntArray, list[str]]:
@@ -340,6 +347,11 @@ def resolve_times(times: Times, meter_code: IntArray) -> tuple[IntArray, int]:
 def read_times(ctx: _Context, column: pa.ChunkedArray, name: str) -> Times:
     """A time column's rows, a local time that occurs twice taken at its first occurrence."""
     kind = column.type
+    if column.null_count:  # a blank text, or a Parquet timestamp that is null
+        first = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+        raise InputError(
+            f"{ctx.source}, column {name}: blank", field=name, row=first + ctx.row_base
+        )
     if pa.types.is_timestamp(kind) and kind.tz is not None:
         seconds = pc.cast(column, pa.timestamp("s", tz=kind.tz), safe=False).cast(pa.int64())
         utc = seconds.to_numpy().astype(np.int64)
@@ -443,21 +455,32 @@ def fall_back_note(rows: int) -> str:
 
 
 def _values(ctx: _Context, column: pa.ChunkedArray, name: str) -> np.ndarray[Any, Any]:
+    """A value column as floats, NaN where blank; text read as a CSV cell is, row by row
+    (a blank text is blank, anything else not a number an error naming its row)."""
     try:
         floats = column.cast(pa.float64())
     except pa.ArrowException:
-        texts = column.cast(pa.string()).to_pylist()
-        for index, text in enumerate(texts):
-            try:
-                float(text) if text is not None and text.strip() not in NULL_VALUES else None
-            except ValueError:
-                raise InputError(
-                    f"{ctx.source}, column {name}: {text!r} is not a number",
-                    field=name,
-                    row=index + ctx.row_base,
-                ) from None
-        raise FileFormatError(f"{ctx.source}, column {name}: not numbers", field=name) from None
+        return _text_values(ctx, column, name)
     return np.asarray(floats.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _text_values(ctx: _Context, column: pa.ChunkedArray, name: str) -> np.ndarray[Any, Any]:
+    try:
+        texts = column.cast(pa.string()).to_pylist()
+    except pa.ArrowException:
+        message = f"{ctx.source}, column {name}: holds {column.type}, not numbers"
+        raise FileFormatError(message, field=name) from None
+    values = np.full(len(texts), np.nan)
+    for index, text in enumerate(texts):
+        cell = "" if text is None else text.strip()
+        if cell in NULL_VALUES:
+            continue
+        try:
+            values[index] = float(cell.replace("_", "x"))  # not 1_000, as pyarrow
+        except ValueError:
+            message = f"{ctx.source}, column {name}: {text!r} is not a number"
+            raise InputError(message, field=name, row=index + ctx.row_base) from None
+    return values
 
 
 def _long_readings(ctx: _Context, table: pa.Table, columns: list[str], unit: Unit) -> RawReadings:

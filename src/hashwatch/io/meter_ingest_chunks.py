@@ -322,5 +322,5 @@ def _csv_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
             rest = data[cut:]
             if cut:
                 yield header + data[:cut]
-        if rest.strip():
+        if rest:  # the last line, without a line end (even blank: pyarrow reads it)
             yield header + rest
