@@ -316,7 +316,8 @@ def features_block(
         level = np.median(daily, axis=1) if days else np.full(meters, np.nan)
         cols |= {
             "floor_step_count": floor_steps.count,
-            "floor_step_share": floor_steps.largest_kw / level,
+            # a meter off on most days has no level to measure a step by
+            "floor_step_share": np.where(level > 0, floor_steps.largest_kw / level, np.nan),
             "floor_weekly_strength": _weekly_strength(floor, first_day.weekday()),
         }
     low = events.curtailed_block(block, present[:, : days * steps].reshape(block.shape), p90=p90)

@@ -184,7 +184,9 @@ def curtailed_block(
 
 
 def day_percentiles(block: FloatArray, percents: tuple[float, ...]) -> list[FloatArray]:
-    """Each day's percentiles of a (meters, days, steps) block, linear as ``np.percentile``.
+    """Each day's percentiles of a (meters, days, steps) block, linear as ``np.percentile``
+    for a day without gaps (a gap-filled block has none, or is all NaN: then NaN); a gap
+    would sort last and count as the highest value, where ``np.percentile`` gives NaN.
 
     One sort of each day's few values for all of them: numpy's vectorised sort of short rows
     is several times faster than a partial sort of them.

@@ -94,7 +94,7 @@ RULES: Final = (
     Rule("base_load_steps", "abs_largest_step_share", 0.1, 0.3, "behaviour",
          "base load stepped by {value:.0%} ({count} steps, largest on {date})", "flat_plateaus"),
     Rule("floor_steps", "abs_floor_step_share", 0.1, 0.3, "behaviour",
-         "night and off-peak floor stepped by {value:.0%} of the mean load ({count} steps)",
+         "night and off-peak floor stepped by {value:.0%} of the daily load ({count} steps)",
          "floor_without_weekly_cycle"),
     Rule("floor_without_weekly_cycle", "floor_weekly_strength", 0.25, 0.05, "gate", ""),
     Rule("switches_off", "switch_off", 0.0, 1.0, "behaviour",
