@@ -18,12 +18,11 @@ from hashwatch.io.meter_ingest_stream import streamable
 from hashwatch.io.meter_synthetic_files import write_synthetic_meters
 from hashwatch.services.meters import ingest_meter_file
 from hashwatch.store.meter_readings import (
-    BUCKETS,
     bucket_of,
-    bucket_path,
     readings_root,
     store_readings,
 )
+from tests.detection.tables import stored_buckets
 
 HEADER = '"meter_id","interval_start","energy_kwh"'
 
@@ -63,15 +62,6 @@ def _write(folder: Path, lines: list[str], suffix: str) -> Path:
     return parquet
 
 
-def _store(data_dir: Path) -> dict[int, pa.Table]:
-    root = readings_root(data_dir)
-    return {
-        b: pq.read_table(bucket_path(root, b))
-        for b in range(BUCKETS)
-        if bucket_path(root, b).exists()
-    }
-
-
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_streamed_ingest_equals_the_whole_file_ingest(tmp_path: Path, suffix: str) -> None:
     path = _write(tmp_path, _messy_city(tmp_path), suffix)
@@ -95,7 +85,7 @@ def test_streamed_ingest_equals_the_whole_file_ingest(tmp_path: Path, suffix: st
         )
         assert asdict(result.report) == asdict(whole_report)
         assert result.unlinked_meters == tuple(clean.meter_names.tolist())
-        stored, whole = _store(tmp_path / name), _store(tmp_path / "whole")
+        stored, whole = stored_buckets(tmp_path / name), stored_buckets(tmp_path / "whole")
         assert stored.keys() == whole.keys()
         assert len(stored) > 30
         for bucket, table in stored.items():

@@ -20,7 +20,8 @@ from hashwatch.errors import HashwatchError
 from hashwatch.io.meter_files import Layout
 from hashwatch.io.meter_ingest_stream import streamable
 from hashwatch.services.meters import IngestResult, ingest_meter_file
-from hashwatch.store.meter_readings import BUCKETS, bucket_of, bucket_path, readings_root
+from hashwatch.store.meter_readings import bucket_of
+from tests.detection.tables import stored_buckets
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -40,15 +41,6 @@ def _ingest(path: Path, folder: Path, *, streamed: bool, **options: object) -> I
     )
 
 
-def _store(data_dir: Path) -> dict[int, pa.Table]:
-    root = readings_root(data_dir)
-    return {
-        b: pq.read_table(bucket_path(root, b))
-        for b in range(BUCKETS)
-        if bucket_path(root, b).exists()
-    }
-
-
 def _assert_same_ingest(
     path: Path, tmp_path: Path, chunk_rows: tuple[int, ...], **options: object
 ) -> IngestResult:
@@ -60,7 +52,7 @@ def _assert_same_ingest(
         result = _ingest(path, folder, streamed=True, chunk_rows=rows, **options)
         assert asdict(result.report) == asdict(whole.report)
         assert result.unlinked_meters == whole.unlinked_meters
-        stored, reference = _store(folder), _store(tmp_path / "whole")
+        stored, reference = stored_buckets(folder), stored_buckets(tmp_path / "whole")
         assert stored.keys() == reference.keys()
         for bucket, table in stored.items():
             assert table.equals(reference[bucket]), bucket
@@ -185,7 +177,7 @@ def test_local_times_with_the_clocks_going_back_stream_alike(tmp_path: Path, for
     report = whole.report
     assert report.notes[0] == "times without an offset were read as local time in America/New_York"
     assert report.notes[1].startswith("61 reading(s) in the hour the clocks went back")
-    ref = _store(tmp_path / "whole")
+    ref = stored_buckets(tmp_path / "whole")
     table = ref[int(bucket_of([meters[0]])[0])]
     starts = pc.filter(
         table.column("interval_start"), pc.equal(table.column("meter_id"), meters[0])
