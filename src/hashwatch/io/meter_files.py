@@ -14,8 +14,8 @@ first row is the earlier instant.
 
 What cannot be read is a :class:`~hashwatch.errors.FileFormatError` (or
 :class:`~hashwatch.errors.InputError`) naming the file, row and column. CSV rows are
-numbered as a spreadsheet shows them (the header is row 1); Parquet rows from 1. Cleaning
-happens afterwards (:mod:`hashwatch.detection.cleaning`).
+numbered as a spreadsheet shows them (the header is row 1, empty lines count); Parquet rows
+from 1. Cleaning happens afterwards (:mod:`hashwatch.detection.cleaning`).
 """
 
 from __future__ import annotations
@@ -38,15 +38,7 @@ import pyarrow.parquet as pq
 
 from hashwatch.detection.cleaning import BoolArray, IntArray, RawReadings, StrArray, Unit
 from hashwatch.errors import FileFormatError, InputError
-
-
-@dataclass(frozen=True)
-class _Context:
-    """Where rows come from: the file's name, its row numbering and the local time zone."""
-
-    source: str
-    row_base: int
-    zone: zoneinfo.ZoneInfo | None
+from hashwatch.io.meter_rows import RowContext, csv_gaps
 
 
 @dataclass(frozen=True)
@@ -117,12 +109,12 @@ def read_meter_file(
         time_name, value_unit = _wide_time_column(path.name, names), unit or Unit.KWH
         wanted, numeric = names, [n for n in names if n != time_name]
     if suffix == ".csv":
-        table, row_base = _read_csv(path, wanted, numeric), 2
+        table = _read_csv(path, wanted, numeric)
+        context = RowContext(path.name, 2, zone, csv_gaps(path))  # pyarrow skips empty lines
     else:
-        table, row_base = _read_parquet(path, wanted), 1
+        table, context = _read_parquet(path, wanted), RowContext(path.name, 1, zone)
     if table.num_rows == 0:
         raise FileFormatError(f"{path.name}: the file has no rows")
-    context = _Context(path.name, row_base, zone)
     if chosen is Layout.LONG:
         return _long_readings(context, table, wanted, value_unit)
     return _wide_readings(context, table, time_name, value_unit)
@@ -296,16 +288,14 @@ def _check_csv_rows(path: Path, lines: Iterator[str], numeric: list[str]) -> Non
         raise FileFormatError(f"{path.name}: the file has no rows")
 
 
-def _strings(ctx: _Context, column: pa.ChunkedArray, name: str) -> tuple[IntArray, list[str]]:
+def _strings(ctx: RowContext, column: pa.ChunkedArray, name: str) -> tuple[IntArray, list[str]]:
     """(index per row, distinct values) of a text column; a blank cell is an error."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = column.cast(pa.string())
     encoded = column.combine_chunks().dictionary_encode()
     if encoded.null_count:
         first = int(np.flatnonzero(encoded.is_null().to_numpy(zero_copy_only=False))[0])
-        raise InputError(
-            f"{ctx.source}, column {name}: blank", field=name, row=first + ctx.row_base
-        )
+        raise InputError(f"{ctx.source}, column {name}: blank", field=name, row=ctx.file_row(first))
     indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     return indices, encoded.dictionary.to_pylist()
 
@@ -318,12 +308,12 @@ def _wall_and_offset(text: str) -> tuple[int, int | None]:
     return wall, None if offset is None else int(offset.total_seconds())
 
 
-def _first_row(indices: IntArray, code: int, row_base: int) -> int:
-    return int(np.flatnonzero(indices == code)[0]) + row_base
+def _first_row(indices: IntArray, code: int, ctx: RowContext) -> int:
+    return ctx.file_row(int(np.flatnonzero(indices == code)[0]))
 
 
 def _times_utc_s(
-    ctx: _Context, column: pa.ChunkedArray, name: str, meter_code: IntArray
+    ctx: RowContext, column: pa.ChunkedArray, name: str, meter_code: IntArray
 ) -> tuple[IntArray, list[str]]:
     """Each row's interval start as UTC epoch seconds, and notes on how times were read."""
     times = read_times(ctx, column, name)
@@ -344,14 +334,12 @@ def resolve_times(times: Times, meter_code: IntArray) -> tuple[IntArray, int]:
     return utc, int(rows.size)
 
 
-def read_times(ctx: _Context, column: pa.ChunkedArray, name: str) -> Times:
+def read_times(ctx: RowContext, column: pa.ChunkedArray, name: str) -> Times:
     """A time column's rows, a local time that occurs twice taken at its first occurrence."""
     kind = column.type
     if column.null_count:  # a blank text, or a Parquet timestamp that is null
         first = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
-        raise InputError(
-            f"{ctx.source}, column {name}: blank", field=name, row=first + ctx.row_base
-        )
+        raise InputError(f"{ctx.source}, column {name}: blank", field=name, row=ctx.file_row(first))
     if pa.types.is_timestamp(kind) and kind.tz is not None:
         seconds = pc.cast(column, pa.timestamp("s", tz=kind.tz), safe=False).cast(pa.int64())
         utc = seconds.to_numpy().astype(np.int64)
@@ -373,7 +361,7 @@ def read_times(ctx: _Context, column: pa.ChunkedArray, name: str) -> Times:
     return _resolve(ctx, name, distinct)
 
 
-def _parse_texts(ctx: _Context, column: pa.ChunkedArray, name: str) -> _DistinctTimes:
+def _parse_texts(ctx: RowContext, column: pa.ChunkedArray, name: str) -> _DistinctTimes:
     indices, texts = _strings(ctx, column, name)
     parsed = []
     for code, text in enumerate(texts):
@@ -384,14 +372,14 @@ def _parse_texts(ctx: _Context, column: pa.ChunkedArray, name: str) -> _Distinct
                 f"{ctx.source}, column {name}: {text!r} is not an ISO 8601 time "
                 "(such as 2021-04-01T00:00:00+08:00)",
                 field=name,
-                row=_first_row(indices, code, ctx.row_base),
+                row=_first_row(indices, code, ctx),
             ) from None
     wall_s = np.asarray([w for w, _ in parsed], dtype=np.int64)
     return _DistinctTimes(indices, wall_s, [o for _, o in parsed], texts)
 
 
 def _local_offsets(
-    ctx: _Context, name: str, distinct: _DistinctTimes, code: int
+    ctx: RowContext, name: str, distinct: _DistinctTimes, code: int
 ) -> tuple[int, int]:
     """UTC offsets [s] of a local time at its first and second occurrence (fold 0 and 1)."""
     zone = ctx.zone
@@ -402,14 +390,14 @@ def _local_offsets(
             f"{ctx.source}, column {name}: {distinct.texts[code]!r} does not exist in {zone} "
             "(the clocks went forward)",
             field=name,
-            row=_first_row(distinct.indices, code, ctx.row_base),
+            row=_first_row(distinct.indices, code, ctx),
         )
     offset0 = first.utcoffset() or dt.timedelta()
     offset1 = second.utcoffset() or dt.timedelta()
     return int(offset0.total_seconds()), int(offset1.total_seconds())
 
 
-def _resolve(ctx: _Context, name: str, distinct: _DistinctTimes) -> Times:
+def _resolve(ctx: RowContext, name: str, distinct: _DistinctTimes) -> Times:
     """UTC seconds from wall-clock seconds and offsets; local times through the zone."""
     offset0 = np.asarray([o or 0 for o in distinct.offsets], dtype=np.int64)
     offset1 = offset0.copy()
@@ -420,7 +408,7 @@ def _resolve(ctx: _Context, name: str, distinct: _DistinctTimes) -> Times:
             f"{ctx.source}, column {name}: {distinct.texts[naive[0]]!r} has no UTC offset; "
             "give --timezone (for example Asia/Shanghai) or write times with their offset",
             field=name,
-            row=_first_row(distinct.indices, naive[0], ctx.row_base),
+            row=_first_row(distinct.indices, naive[0], ctx),
         )
     for code in naive:
         offset0[code], offset1[code] = _local_offsets(ctx, name, distinct, code)
@@ -454,7 +442,7 @@ def fall_back_note(rows: int) -> str:
     )
 
 
-def _values(ctx: _Context, column: pa.ChunkedArray, name: str) -> np.ndarray[Any, Any]:
+def _values(ctx: RowContext, column: pa.ChunkedArray, name: str) -> np.ndarray[Any, Any]:
     """A value column as floats, NaN where blank; text read as a CSV cell is, row by row
     (a blank text is blank, anything else not a number an error naming its row)."""
     try:
@@ -464,7 +452,7 @@ def _values(ctx: _Context, column: pa.ChunkedArray, name: str) -> np.ndarray[Any
     return np.asarray(floats.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _text_values(ctx: _Context, column: pa.ChunkedArray, name: str) -> np.ndarray[Any, Any]:
+def _text_values(ctx: RowContext, column: pa.ChunkedArray, name: str) -> np.ndarray[Any, Any]:
     try:
         texts = column.cast(pa.string()).to_pylist()
     except pa.ArrowException:
@@ -479,11 +467,11 @@ def _text_values(ctx: _Context, column: pa.ChunkedArray, name: str) -> np.ndarra
             values[index] = float(cell.replace("_", "x"))  # not 1_000, as pyarrow
         except ValueError:
             message = f"{ctx.source}, column {name}: {text!r} is not a number"
-            raise InputError(message, field=name, row=index + ctx.row_base) from None
+            raise InputError(message, field=name, row=ctx.file_row(index)) from None
     return values
 
 
-def _long_readings(ctx: _Context, table: pa.Table, columns: list[str], unit: Unit) -> RawReadings:
+def _long_readings(ctx: RowContext, table: pa.Table, columns: list[str], unit: Unit) -> RawReadings:
     meter_name, time_name, value_name = columns
     codes, meters = _strings(ctx, table.column(meter_name), meter_name)
     times, notes = _times_utc_s(ctx, table.column(time_name), time_name, codes)
@@ -494,13 +482,13 @@ def _long_readings(ctx: _Context, table: pa.Table, columns: list[str], unit: Uni
         meter_code=codes,
         start_utc_s=times,
         value=_values(ctx, table.column(value_name), value_name),
-        row_number=np.arange(table.num_rows, dtype=np.int64) + ctx.row_base,
+        row_number=ctx.file_rows(table.num_rows),
         unit=unit,
         notes=tuple(notes),
     )
 
 
-def _wide_readings(ctx: _Context, table: pa.Table, time_name: str, unit: Unit) -> RawReadings:
+def _wide_readings(ctx: RowContext, table: pa.Table, time_name: str, unit: Unit) -> RawReadings:
     meters = [n for n in table.column_names if n != time_name]
     rows = table.num_rows
     times, notes = _times_utc_s(ctx, table.column(time_name), time_name, np.zeros(rows, np.int64))
@@ -512,7 +500,7 @@ def _wide_readings(ctx: _Context, table: pa.Table, time_name: str, unit: Unit) -
         meter_code=np.repeat(np.arange(len(meters), dtype=np.int64), rows),
         start_utc_s=np.tile(times, len(meters)),
         value=np.concatenate([_values(ctx, table.column(m), m) for m in meters]),
-        row_number=np.tile(np.arange(rows, dtype=np.int64) + ctx.row_base, len(meters)),
+        row_number=np.tile(ctx.file_rows(rows), len(meters)),
         unit=unit,
         notes=tuple(notes),
     )

@@ -39,7 +39,6 @@ from hashwatch.io.meter_files import (
     NULL_VALUES,
     Layout,
     Times,
-    _Context,
     _csv_header,
     _find,
     _locate_csv_problem,
@@ -51,6 +50,7 @@ from hashwatch.io.meter_files import (
     read_times,
     resolve_times,
 )
+from hashwatch.io.meter_rows import RowContext, empty_line_gaps, line_blocks
 
 #: CSV bytes per row of a long file assumed when turning ``chunk_rows`` into a block size
 _CSV_BYTES_PER_ROW: Final = 64
@@ -140,19 +140,17 @@ def chunks(
             yield from _wide_parquet_chunks(path, parquet, columns, zone, chunk_rows)
             return
     rows_per_chunk = max(1, chunk_rows // max(1, len(columns.meters)))
-    row_base, rows_read = (2 if csv else 1), 0
-    for table in _tables(path, columns, rows_per_chunk):
+    for table, first_row, gaps in _tables(path, columns, rows_per_chunk):
         if table.num_rows == 0:
             continue
-        context = _Context(path.name, row_base + rows_read, zone)
+        context = RowContext(path.name, first_row, zone, gaps)
         if columns.layout is Layout.LONG:
             yield _long_chunk(context, table, columns, keys)
         else:
             yield _wide_chunk(context, table, columns, keys)
-        rows_read += table.num_rows
 
 
-def _long_chunk(ctx: _Context, table: pa.Table, columns: Columns, keys: FoldKeys) -> Chunk:
+def _long_chunk(ctx: RowContext, table: pa.Table, columns: Columns, keys: FoldKeys) -> Chunk:
     """As :func:`~hashwatch.io.meter_files._long_readings`: meters, then times, then values."""
     meter_name, time_name, value_name = columns.columns
     codes, meters = _strings(ctx, table.column(meter_name), meter_name)
@@ -164,14 +162,14 @@ def _long_chunk(ctx: _Context, table: pa.Table, columns: Columns, keys: FoldKeys
         meter_code=codes,
         start_utc_s=times.utc_s,
         value=_values(ctx, table.column(value_name), value_name),
-        row_number=np.arange(table.num_rows, dtype=np.int64) + ctx.row_base,
+        row_number=ctx.file_rows(table.num_rows),
         unit=columns.unit,
     )
     fold_key = keys.of(times)
     return Chunk(raw, fold_key, table.num_rows, int(np.count_nonzero(fold_key)), (*times.notes,))
 
 
-def _wide_chunk(ctx: _Context, table: pa.Table, columns: Columns, keys: FoldKeys) -> Chunk:
+def _wide_chunk(ctx: RowContext, table: pa.Table, columns: Columns, keys: FoldKeys) -> Chunk:
     """As :func:`~hashwatch.io.meter_files._wide_readings`: times, then each meter column."""
     rows, meters = table.num_rows, len(columns.meters)
     times = read_times(ctx, table.column(columns.time_name), columns.time_name)
@@ -183,7 +181,7 @@ def _wide_chunk(ctx: _Context, table: pa.Table, columns: Columns, keys: FoldKeys
         meter_code=np.repeat(np.arange(meters, dtype=np.int64), rows),
         start_utc_s=np.tile(times.utc_s, meters),
         value=_meter_values(ctx, table, columns.numeric),
-        row_number=np.tile(np.arange(rows, dtype=np.int64) + ctx.row_base, meters),
+        row_number=np.tile(ctx.file_rows(rows), meters),
         unit=columns.unit,
     )
     fall_back = int(np.count_nonzero(fold_key))  # time rows, as the whole-file note counts
@@ -216,7 +214,7 @@ def _wide_parquet_chunks(
     rows = parquet.metadata.num_rows
     if rows == 0:
         return
-    context = _Context(path.name, 1, zone)
+    context = RowContext(path.name, 1, zone)
     try:
         column = parquet.read(columns=[columns.time_name]).column(0)
     except (pa.ArrowException, OSError) as exc:
@@ -252,7 +250,7 @@ def _wide_parquet_chunks(
         )
 
 
-def _meter_values(ctx: _Context, table: pa.Table, names: list[str]) -> FloatArray:
+def _meter_values(ctx: RowContext, table: pa.Table, names: list[str]) -> FloatArray:
     """The values of the meter columns ``names``, one column after another, NaN where blank.
 
     Columns of numbers (any CSV read, most Parquet files) are joined in one step; otherwise
@@ -266,12 +264,17 @@ def _meter_values(ctx: _Context, table: pa.Table, names: list[str]) -> FloatArra
     return np.concatenate([_values(ctx, c, n) for c, n in zip(columns, names, strict=True)])
 
 
-def _tables(path: Path, columns: Columns, rows_per_chunk: int) -> Iterator[pa.Table]:
+def _tables(
+    path: Path, columns: Columns, rows_per_chunk: int
+) -> Iterator[tuple[pa.Table, int, IntArray | None]]:
+    """The file's tables in file order, each with the file row of its first line and the
+    empty lines pyarrow skipped in it (see :class:`~hashwatch.io.meter_rows.RowContext`)."""
     if path.suffix.lower() != ".csv":
         try:
-            parquet = pq.ParquetFile(path)
+            parquet, first_row = pq.ParquetFile(path), 1
             for batch in parquet.iter_batches(batch_size=rows_per_chunk, columns=columns.columns):
-                yield pa.Table.from_batches([batch])
+                yield pa.Table.from_batches([batch]), first_row, None
+                first_row += batch.num_rows
         except (pa.ArrowException, OSError) as exc:
             raise FileFormatError(f"{path.name}: not a readable Parquet file ({exc})") from None
         return
@@ -287,10 +290,11 @@ def _tables(path: Path, columns: Columns, rows_per_chunk: int) -> Iterator[pa.Ta
     line_bytes = _CSV_BYTES_PER_ROW if columns.layout is Layout.LONG else _first_line_bytes(path)
     # a wide block has few rows of many columns: pyarrow's threads cost more than they gain
     read = pacsv.ReadOptions(use_threads=columns.layout is Layout.LONG)
-    for block in _csv_blocks(path, max(rows_per_chunk * line_bytes, 4096)):
+    first_row = 2  # the header is row 1
+    for header, block in _csv_blocks(path, max(rows_per_chunk * line_bytes, 4096)):
         try:
             table = pacsv.read_csv(
-                pa.BufferReader(block),
+                pa.BufferReader(header + block),
                 read_options=read,
                 parse_options=parse,
                 convert_options=options,
@@ -298,7 +302,8 @@ def _tables(path: Path, columns: Columns, rows_per_chunk: int) -> Iterator[pa.Ta
         except pa.ArrowException as exc:
             _locate_csv_problem(path, columns.numeric)
             raise FileFormatError(f"{path.name}: cannot read the CSV file ({exc})") from None
-        yield table
+        yield table, first_row, empty_line_gaps(block)
+        first_row += block.count(b"\n")
 
 
 def _first_line_bytes(path: Path) -> int:
@@ -308,19 +313,14 @@ def _first_line_bytes(path: Path) -> int:
         return len(handle.readline()) or len(header) or 1
 
 
-def _csv_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
-    """The file in blocks of whole lines (a row is a line), each after the header line.
+def _csv_blocks(path: Path, block_bytes: int) -> Iterator[tuple[bytes, bytes]]:
+    """The header line and, after it, the file in blocks of whole lines (a row is a line).
 
     Cut here rather than by :func:`pyarrow.csv.open_csv`, whose reader runs ahead of its
-    consumer by hundreds of megabytes.
+    consumer by hundreds of megabytes. The last line may lack its line end (even blank:
+    pyarrow reads it).
     """
     with path.open("rb") as handle:
-        header, rest = handle.readline(), b""
-        while data := handle.read(block_bytes):
-            data = rest + data
-            cut = data.rfind(b"\n") + 1
-            rest = data[cut:]
-            if cut:
-                yield header + data[:cut]
-        if rest:  # the last line, without a line end (even blank: pyarrow reads it)
-            yield header + rest
+        header = handle.readline()
+        for block in line_blocks(handle, block_bytes):
+            yield header, block
