@@ -17,7 +17,7 @@ from hashwatch.detection.cleaning import RawReadings
 from hashwatch.errors import InputError
 from hashwatch.io.meter_files import Layout, read_meter_file
 from hashwatch.io.meter_ingest_chunks import FoldKeys, chunks, file_columns
-from hashwatch.io.meter_rows import empty_line_gaps
+from hashwatch.io.meter_rows import RowContext, empty_line_gaps
 from hashwatch.services.meters import ingest_meter_file
 
 LONG_HEADER = "meter_id,interval_start,energy_kwh"
@@ -176,3 +176,17 @@ def test_wide_errors_name_the_file_line(tmp_path: Path) -> None:
     resend[late - 1] = lines[3].split(",", 1)[0] + ",7,8,9"  # the first row's time again
     error = _same_error(_write(tmp_path, resend), tmp_path)
     assert f"rows 4 and {late} give meter" in str(error)
+
+
+def test_file_rows_equal_the_row_by_row_search() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        count = int(rng.integers(0, 50))
+        gaps = np.sort(rng.integers(0, count + 3, int(rng.integers(1, 20)))).astype(np.int64)
+        ctx = RowContext("x.csv", 2, None, gaps)
+        want = np.arange(count) + 2 + np.searchsorted(gaps, np.arange(count), side="right")
+        assert_array_equal(ctx.file_rows(count), want)
+        if count:
+            last = ctx.file_row(np.int64(count - 1))  # a numpy integer gives a plain int
+            assert isinstance(last, int)
+            assert last == want[-1]

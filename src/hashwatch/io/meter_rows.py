@@ -5,6 +5,11 @@ pyarrow's CSV reader skips lines that are exactly empty (``\\n`` or ``\\r\\n``; 
 always on line ``n + 1``. A value in a quoted cell cannot span lines
 (``newlines_in_values=False``), so a row is one line: the empty lines of the bytes parsed say
 where each row is. Text without an empty line (the usual file) needs no more than a search.
+
+Lines end at ``\n`` (with or without ``\r`` before it). pyarrow also ends a line at a lone
+``\r``; such files (``\r\r\n`` line ends, from Python's ``csv`` module writing in text mode on
+Windows, show a blank row after every row in a spreadsheet) are read, but their rows are
+numbered as if each ``\r\r\n`` were one line end.
 """
 
 from __future__ import annotations
@@ -48,13 +53,18 @@ class RowContext:
         if self.gaps is None:
             return index + self.row_base
         skipped = np.searchsorted(self.gaps, index, side="right")
-        if isinstance(index, int):
-            return index + self.row_base + int(skipped)
+        if np.ndim(index) == 0:  # an int, or a numpy integer
+            return int(index) + self.row_base + int(skipped)
         return np.asarray(index + self.row_base + skipped, dtype=np.int64)
 
     def file_rows(self, count: int) -> IntArray:
-        """The file rows of the first ``count`` rows read."""
-        return self.file_row(np.arange(count, dtype=np.int64))
+        """The file rows of the first ``count`` rows read (a running count of the empty
+        lines above each row: no search per row)."""
+        rows = np.arange(count, dtype=np.int64) + self.row_base
+        if self.gaps is None:
+            return rows
+        above = np.bincount(np.minimum(self.gaps, count), minlength=count + 1)[:count]
+        return np.asarray(rows + np.cumsum(above), dtype=np.int64)
 
 
 def empty_line_gaps(data: bytes) -> IntArray | None:
