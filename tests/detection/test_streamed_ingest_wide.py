@@ -395,8 +395,7 @@ _HEADER_LINE: Final = "meter_id,interval_start,energy_kwh"
         (
             "spaces.csv",
             "\n".join([_HEADER_LINE, *_long_lines(["A", "B"])]) + "\n   ",
-            "spaces.csv: cannot read the CSV file (CSV parse error: Expected 3 columns, "
-            "got 1:    )",
+            "spaces.csv: the row has 1 cells, the header 3",
         ),
         ("header.csv", _HEADER_LINE, "header.csv: the file has no rows"),  # no line end
         (

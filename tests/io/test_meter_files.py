@@ -142,6 +142,17 @@ def test_a_row_with_too_many_cells(tmp_path: Path) -> None:
     assert caught.value.row == 3
 
 
+@pytest.mark.parametrize("line", ["   ", ",", " , "])
+def test_a_line_of_spaces_or_commas_is_a_row_with_the_wrong_cells(
+    tmp_path: Path, line: str
+) -> None:
+    rows = ["A,2021-04-01T00:00Z,1", line, "A,2021-04-01T01:00Z,2"]
+    text = "\n".join(["meter_id,interval_start,energy_kwh", *rows]) + "\n"
+    with pytest.raises(FileFormatError, match="cells, the header 3") as caught:
+        read_meter_file(write(tmp_path, text))
+    assert caught.value.row == 3
+
+
 def test_text_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "gbk.csv"
     path.write_bytes(

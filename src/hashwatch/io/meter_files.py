@@ -269,7 +269,7 @@ def _check_csv_rows(path: Path, lines: Iterator[str], numeric: list[str]) -> Non
     positions = [(header.index(name), name) for name in numeric]
     row = 1
     for row, cells in enumerate(reader, start=2):
-        if len(cells) != len(header) and any(c.strip() for c in cells):
+        if cells and len(cells) != len(header):  # an empty line ([]) is skipped, as pyarrow does
             raise FileFormatError(
                 f"{path.name}: the row has {len(cells)} cells, the header {len(header)}",
                 row=row,
