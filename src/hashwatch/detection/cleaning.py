@@ -222,6 +222,12 @@ def checked_interval_s(source: str, spacing_s: int | None) -> int:
     return spacing_s
 
 
+def interval_minutes_or_hourly(source: str, spacing_s: int | None) -> int:
+    """The detected interval [min] for scoring: :func:`checked_interval_s`, but 60 when no
+    meter has two readings (there is then no interval to get wrong)."""
+    return 60 if spacing_s is None else checked_interval_s(source, spacing_s) // 60
+
+
 def _check_grid(raw: RawReadings, order: IntArray, interval_s: int) -> None:
     """Every reading lies on its meter's grid (a whole number of intervals from its first)."""
     codes, times = raw.meter_code[order], raw.start_utc_s[order]

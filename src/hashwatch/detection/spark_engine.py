@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pyarrow as pa
 
-from hashwatch.detection.cleaning import ALLOWED_INTERVAL_MINUTES, Unit
+from hashwatch.detection.cleaning import Unit, interval_minutes_or_hourly
 from hashwatch.detection.grid import (
     BlockInputs,
     DailySeries,
@@ -128,16 +128,9 @@ def detect_interval_minutes(rows: DataFrame) -> int:
         .orderBy(F.desc("count"), "spacing_s")
         .first()
     )
-    if spacing is None:
-        return 60
-    minutes = int(spacing["spacing_s"]) / 60
-    if minutes not in ALLOWED_INTERVAL_MINUTES:
-        raise InputError(
-            f"the most common spacing of readings is {minutes:g} minutes; it must be "
-            "15, 30 or 60 (or give --interval-minutes)",
-            field="interval_minutes",
-        )
-    return int(minutes)
+    return interval_minutes_or_hourly(
+        "the readings", None if spacing is None else int(spacing["spacing_s"])
+    )
 
 
 def grid_of(rows: DataFrame, options: EngineOptions) -> tuple[Grid, int]:

@@ -24,7 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from hashwatch.detection.cleaning import ALLOWED_INTERVAL_MINUTES, FloatArray, IntArray, Unit
+from hashwatch.detection.cleaning import (
+    FloatArray,
+    IntArray,
+    Unit,
+    detect_interval_s,
+    interval_minutes_or_hourly,
+)
 from hashwatch.errors import InputError
 
 VALUE_COLUMNS: Final = {
@@ -157,19 +163,8 @@ def detect_interval_minutes(source: Source) -> int:
     runs = int(np.count_nonzero(codes[1:] != codes[:-1])) + 1
     if codes.size and runs != np.unique(codes).size:
         raise NotClustered(f"{source.files[0].name}: a meter's rows are not together")
-    spacing = np.diff(rows.start_utc_s)[codes[1:] == codes[:-1]]
-    spacing = spacing[spacing > 0]
-    if spacing.size == 0:
-        return 60
-    values, counts = np.unique(spacing, return_counts=True)
-    minutes = values[np.argmax(counts)] / 60
-    if minutes not in ALLOWED_INTERVAL_MINUTES:
-        raise InputError(
-            f"{source.files[0].name}: the most common spacing of readings is {minutes:g} "
-            "minutes; it must be 15, 30 or 60 (or give --interval-minutes)",
-            field="interval_minutes",
-        )
-    return int(minutes)
+    spacing_s = detect_interval_s(codes, rows.start_utc_s)
+    return interval_minutes_or_hourly(source.files[0].name, spacing_s)
 
 
 def table_rows(table: pa.Table, source: Source, *, with_value: bool = True) -> TaskRows:

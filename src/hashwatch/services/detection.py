@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from hashwatch.assessment.data import load_notice
 from hashwatch.charts.meters import EvidenceLabels, meter_evidence_chart
 from hashwatch.detection import kernel_events as events
-from hashwatch.detection.cleaning import ALLOWED_INTERVAL_MINUTES
+from hashwatch.detection.cleaning import detect_interval_s, interval_minutes_or_hourly
 from hashwatch.detection.crosscheck import Declaration, MeterResult, crosscheck
 from hashwatch.detection.features import dense_power_kw
 from hashwatch.detection.grid import Grid
@@ -217,15 +217,5 @@ def evidence_chart(
 
 def _meter_interval_minutes(start_utc_s: np.ndarray[Any, Any], meter_id: str) -> int:
     """The most common spacing of one meter's readings [min]; 15, 30 or 60."""
-    spacing = np.diff(np.unique(start_utc_s))
-    if spacing.size == 0:
-        return 60
-    values, counts = np.unique(spacing, return_counts=True)
-    minutes = values[np.argmax(counts)] / 60
-    if minutes not in ALLOWED_INTERVAL_MINUTES:
-        raise InputError(
-            f"meter {meter_id}: the most common spacing of readings is {minutes:g} minutes; "
-            "it must be 15, 30 or 60 (or give --interval-minutes)",
-            field="interval_minutes",
-        )
-    return int(minutes)
+    spacing_s = detect_interval_s(np.zeros(start_utc_s.size, dtype=np.int64), start_utc_s)
+    return interval_minutes_or_hourly(f"meter {meter_id}", spacing_s)
