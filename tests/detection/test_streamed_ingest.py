@@ -14,7 +14,7 @@ from hashwatch.detection.cleaning import DuplicatePolicy, clean_readings
 from hashwatch.detection.synthetic import plan_city
 from hashwatch.errors import InputError
 from hashwatch.io.meter_files import read_meter_file
-from hashwatch.io.meter_ingest_stream import streamable
+from hashwatch.io.meter_ingest import streamable
 from hashwatch.io.meter_synthetic_files import write_synthetic_meters
 from hashwatch.services.meters import ingest_meter_file
 from hashwatch.store.meter_readings import (

@@ -18,7 +18,7 @@ import pytest
 from hashwatch.detection.cleaning import DuplicatePolicy, Unit
 from hashwatch.errors import HashwatchError
 from hashwatch.io.meter_files import Layout
-from hashwatch.io.meter_ingest_stream import streamable
+from hashwatch.io.meter_ingest import streamable
 from hashwatch.services.meters import IngestResult, ingest_meter_file
 from hashwatch.store.meter_readings import bucket_of
 from tests.detection.tables import stored_buckets

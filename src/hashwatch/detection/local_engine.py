@@ -199,7 +199,7 @@ def streamable_source(path: Path, options: EngineOptions, force_ingest: bool) ->
     """The input as a streamable source, through a temporary store when it must be.
 
     That store is written as ``hashwatch meters ingest`` writes it, in bounded memory
-    (:func:`hashwatch.io.meter_ingest_stream.stream_clean`, then the store's bucket merge):
+    (:func:`hashwatch.io.meter_ingest.cleaned_parts`, then the store's bucket merge):
     a CSV, wide or unclustered file of any size is read in chunks, with the same cleaning and
     errors; the few files the ingest reads whole are read whole here too.
     """
@@ -211,25 +211,18 @@ def streamable_source(path: Path, options: EngineOptions, force_ingest: bool) ->
         else:
             yield source
             return
-    from hashwatch.detection.cleaning import clean_readings
-    from hashwatch.io.meter_files import read_meter_file
-    from hashwatch.io.meter_ingest_stream import stream_clean, streamable
-    from hashwatch.store.meter_readings import readings_root, store_reading_parts, store_readings
+    from hashwatch.io.meter_ingest import cleaned_parts
+    from hashwatch.store.meter_readings import readings_root, store_reading_parts
 
     with tempfile.TemporaryDirectory(prefix="hashwatch-detect-") as tmp:
         root = readings_root(Path(tmp))
-        if streamable(path, None, options.timezone):
-            with stream_clean(
-                path,
-                Path(tmp) / "spill",
-                timezone=options.timezone,
-                interval_minutes=options.interval_minutes,
-            ) as ingest:
-                store_reading_parts(root, (clean for clean, _ in ingest.parts()))
-        else:  # the few files the ingest reads whole too (same result or error)
-            raw = read_meter_file(path, timezone=options.timezone)
-            clean, _ = clean_readings(raw, interval_minutes=options.interval_minutes)
-            store_readings(root, clean)
+        with cleaned_parts(
+            path,
+            Path(tmp) / "spill",
+            timezone=options.timezone,
+            interval_minutes=options.interval_minutes,
+        ) as (parts, _):
+            store_reading_parts(root, (clean for clean, _ in parts))
         yield stream.open_source(root)
 
 

@@ -19,11 +19,11 @@ the fold key each spilled reading carries. (A wide file's time column is resolve
 all meters by the whole-file reader; every meter has a reading in every row, so resolving
 each meter's readings gives the same instants.)
 
-Two cases stay on the whole-file path (:func:`streamable` says no): a wide file whose meter
-columns differ only by spaces around the name (the whole-file reader keeps them as two meters
-with one id; a bucket, keyed by id, would merge them), and header problems (no time column,
-too few or repeated columns, an unknown zone), whose errors the whole-file reader gives
-before reading any row.
+Two cases stay on the whole-file path (:func:`hashwatch.io.meter_ingest.streamable` says
+no): a wide file whose meter columns differ only by spaces around the name (the whole-file
+reader keeps them as two meters with one id; a bucket, keyed by id, would merge them), and
+header problems (no time column, too few or repeated columns, an unknown zone), whose
+errors the whole-file reader gives before reading any row.
 
 Errors are the whole-file path's, with the same rows and fields. Cleaning names the first
 meter (in file order) with a fault of the first kind its rules check; a failing bucket does
@@ -64,10 +64,6 @@ from hashwatch.detection.cleaning import (
 from hashwatch.errors import FileFormatError, InputError
 from hashwatch.io.meter_files import (
     Layout,
-    _csv_header,
-    _find,
-    _parquet_names,
-    _wide_time_column,
     _zone,
     fall_back_note,
     later_occurrences,
@@ -85,32 +81,6 @@ _SPILL_FIELDS: Final = [
 ]
 _SPILL_SCHEMA: Final = pa.schema(_SPILL_FIELDS)
 _LOCAL_SPILL_SCHEMA: Final = pa.schema([*_SPILL_FIELDS, ("fold_key", pa.int32())])
-
-
-def streamable(path: Path, layout: Layout | None, timezone: str | None) -> bool:
-    """Whether ``path`` is a readable CSV or Parquet meter file the streamed path reads alike.
-
-    Long and wide files qualify, with or without ``timezone``; not a wide file whose meter
-    columns are the same id but for spaces, nor one whose header (or zone) is wrong: the
-    whole-file reader names that problem before reading any row.
-    """
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet", ".pq") or not path.is_file():
-        return False
-    try:
-        _zone(timezone)
-        names = _csv_header(path) if suffix == ".csv" else _parquet_names(path)
-        if (layout or _layout(names)) is Layout.LONG:
-            return True
-        time_name = _wide_time_column(path.name, names)
-    except InputError:
-        return False  # the whole-file reader gives the error
-    meters = [n.strip() for n in names if n != time_name]
-    return len(set(meters)) == len(meters)
-
-
-def _layout(names: list[str]) -> Layout:
-    return Layout.LONG if _find(names, ("meter_id",)) else Layout.WIDE
 
 
 @dataclass

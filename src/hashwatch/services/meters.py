@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,11 +27,11 @@ from hashwatch.detection.cleaning import (
     IntArray,
     Unit,
     capacity_warnings,
-    clean_readings,
 )
 from hashwatch.detection.synthetic import plan_city
-from hashwatch.io.meter_files import Layout, read_meter_file
-from hashwatch.io.meter_ingest_stream import CHUNK_ROWS, stream_clean, streamable
+from hashwatch.io.meter_files import Layout
+from hashwatch.io.meter_ingest import cleaned_parts
+from hashwatch.io.meter_ingest_stream import CHUNK_ROWS
 from hashwatch.io.meter_synthetic_files import SyntheticFiles, write_synthetic_meters
 from hashwatch.reporting import audit
 from hashwatch.reporting.models import Facility, FacilityMeter
@@ -105,26 +104,12 @@ def ingest_meter_file(
     The file (long or wide, with or without ``timezone``) is streamed in chunks of about
     ``chunk_rows`` readings through per-bucket spill files under the data directory, so
     memory does not grow with the file (:mod:`hashwatch.io.meter_ingest_stream`); the few
-    files :func:`~hashwatch.io.meter_ingest_stream.streamable` turns down (a wide file whose
+    files :func:`~hashwatch.io.meter_ingest.streamable` turns down (a wide file whose
     meter columns differ only by spaces, a header or zone the reader rejects) are read whole,
     which gives the same result or error. ``streamed=False`` reads any file whole (the
     reference the streamed path equals, and the benchmark's comparison).
     """
-    if not streamed or not streamable(path, layout, timezone):
-        raw = read_meter_file(path, layout=layout, timezone=timezone, unit=unit)
-        clean, report = clean_readings(
-            raw, interval_minutes=interval_minutes, duplicates=duplicates
-        )
-        first_rows = np.arange(clean.meter_names.size, dtype=np.int64)
-        return _ingest_parts(
-            path,
-            data_dir=data_dir,
-            db=db,
-            actor=actor,
-            parts=[(clean, first_rows)],
-            report=lambda: report,
-        )
-    with stream_clean(
+    with cleaned_parts(
         path,
         data_dir / "meters",
         layout=layout,
@@ -133,19 +118,10 @@ def ingest_meter_file(
         interval_minutes=interval_minutes,
         duplicates=duplicates,
         chunk_rows=chunk_rows,
-    ) as ingest:
-
-        def streamed_report() -> CleaningReport:
-            assert ingest.report is not None  # set once every part was produced
-            return ingest.report
-
+        streamed=streamed,
+    ) as (parts, report):
         return _ingest_parts(
-            path,
-            data_dir=data_dir,
-            db=db,
-            actor=actor,
-            parts=ingest.parts(),
-            report=streamed_report,
+            path, data_dir=data_dir, db=db, actor=actor, parts=parts, report=report
         )
 
 
