@@ -60,6 +60,30 @@ def _power_file(path: Path, row_group_size: int) -> None:
     pq.write_table(table, path, row_group_size=row_group_size)
 
 
+@pytest.mark.parametrize(
+    ("unit", "per_second", "statistics"),
+    [("s", 1, True), ("ms", 1_000, True), ("ns", 1_000_000_000, True), ("us", 10**6, False)],
+)
+def test_time_span_from_statistics_or_data_in_every_unit(
+    tmp_path: Path, unit: str, per_second: int, statistics: bool
+) -> None:
+    """Statistics hold the stored integers (seconds are stored as milliseconds); a file
+    written without statistics, or with blank times, is read."""
+    path = tmp_path / "times.parquet"
+    times = [T0 + 1800, None, T0 + 7 * 3600, T0]
+    table = pa.table(
+        {
+            "meter_id": ["a", "a", "a", "b"],
+            "interval_start": pa.array(
+                [None if t is None else t * per_second for t in times], pa.timestamp(unit)
+            ),
+            "energy_kwh": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    pq.write_table(table, path, row_group_size=2, write_statistics=statistics)
+    assert stream.time_span_utc_s(stream.open_source(path)) == (T0, T0 + 7 * 3600)
+
+
 def test_tasks_convert_units_keep_blanks_and_send_edges_back(tmp_path: Path) -> None:
     path = tmp_path / "power.parquet"
     _power_file(path, row_group_size=4)

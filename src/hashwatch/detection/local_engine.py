@@ -147,29 +147,36 @@ def _grid(source: Source, options: EngineOptions) -> Grid:
     return Grid.covering(first, last, minutes, options.timezone)
 
 
+def _warm() -> None:
+    """Nothing: submitted once per worker so the pool starts while the grid is planned."""
+
+
 def _stream(
     source: Source,
     options: EngineOptions,
     inputs_for: Callable[[Grid], BlockInputs],
     on_task: Callable[[TaskResult], None] | None,
 ) -> pa.Table:
-    grid = _grid(source, options)
-    inputs = inputs_for(grid)
     tasks = stream.plan_tasks(source, options.rows_per_task)
-    workers = options.workers or os.cpu_count() or 1
-    results: Iterator[TaskResult]
-    args = (source, grid, inputs, options.batch_meters)
-    if workers == 1 or len(tasks) == 1:
+    workers = min(options.workers or os.cpu_count() or 1, len(tasks))
+    if workers <= 1:
+        grid = _grid(source, options)
+        args = (source, grid, inputs_for(grid), options.batch_meters)
         results = (_task_features(t, *args) for t in tasks)
-        return _collect(results, on_task, grid, inputs, options.batch_meters)
+        return _collect(results, on_task, grid, args[2], options.batch_meters)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+        # the workers start (a new interpreter each) while this process reads the grid
+        for _ in range(workers):
+            pool.submit(_warm)
+        grid = _grid(source, options)
+        inputs = inputs_for(grid)
         n = len(tasks)
-        results = pool.map(
+        mapped: Iterator[TaskResult] = pool.map(
             _task_features, tasks, [source] * n, [grid] * n, [inputs] * n,
             [options.batch_meters] * n,
         )  # fmt: skip
-        return _collect(results, on_task, grid, inputs, options.batch_meters)
+        return _collect(mapped, on_task, grid, inputs, options.batch_meters)
 
 
 def _collect(

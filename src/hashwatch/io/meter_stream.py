@@ -15,6 +15,7 @@ goes through the ingest instead.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -122,42 +123,75 @@ def plan_tasks(source: Source, rows_per_task: int) -> list[Task]:
 def time_span_utc_s(source: Source) -> tuple[int, int]:
     """(first, last) ``interval_start`` over every file [s since the epoch, UTC].
 
-    From the row groups' statistics where written, else by reading the column.
+    From the row groups' statistics where written (the stored integers, read without
+    conversion), else by reading the column.
     """
     lows, highs = [], []
     for file in source.files:
         pf = pq.ParquetFile(file)
         index = pf.schema_arrow.get_field_index(source.time_column)
         for group in range(pf.metadata.num_row_groups):
-            stats = pf.metadata.row_group(group).column(index).statistics
-            if stats is not None and stats.has_min_max:
-                lo = pa.scalar(stats.min, type=pf.schema_arrow.field(index).type)
-                hi = pa.scalar(stats.max, type=pf.schema_arrow.field(index).type)
-            else:
+            chunk = pf.metadata.row_group(group).column(index)
+            span = _stats_span_s(chunk)
+            if span is None:
                 column = pf.read_row_group(group, columns=[source.time_column]).column(0)
-                bounds = pc.min_max(column)
-                lo, hi = bounds["min"], bounds["max"]
-            if lo.is_valid:
-                lows.append(_seconds(lo))
-                highs.append(_seconds(hi))
+                span = _column_span_s(column)
+            if span is not None:
+                lows.append(span[0])
+                highs.append(span[1])
     if not lows:
         raise InputError("no readings to score", field="input")
     return min(lows), max(highs)
 
 
-def _seconds(value: pa.Scalar) -> int:
-    unit = pa.timestamp("s", tz="UTC")
-    return int(pc.cast(pa.array([value]), unit).cast(pa.int64())[0].as_py())
+#: seconds per stored unit of a Parquet timestamp (its logical type's ``timeUnit``)
+_STORED_PER_SECOND: Final = {"milliseconds": 1_000, "microseconds": 1_000_000,
+                             "nanoseconds": 1_000_000_000}  # fmt: skip
+
+
+def _stats_span_s(chunk: pq.ColumnChunkMetaData) -> tuple[int, int] | None:
+    """(min, max) [s] from a column chunk's statistics; None when they cannot tell.
+
+    An INT64 timestamp's statistics are its stored integers in the unit its logical type
+    names, whatever unit the Arrow schema gives the column (a timestamp in seconds is
+    stored in milliseconds), so the unit is read from the Parquet type. Anything else (no
+    statistics, legacy INT96 times) is read from the data.
+    """
+    stats = chunk.statistics
+    if stats is None or not stats.has_min_max or chunk.physical_type != "INT64":
+        return None
+    if stats.logical_type.type != "TIMESTAMP":
+        return None
+    per = _STORED_PER_SECOND.get(json.loads(stats.logical_type.to_json()).get("timeUnit"))
+    if per is None:
+        return None
+    return int(stats.min_raw) // per, int(stats.max_raw) // per
+
+
+def _column_span_s(column: pa.ChunkedArray) -> tuple[int, int] | None:
+    seconds = _epoch_seconds(column.drop_null())
+    if seconds.size == 0:
+        return None
+    return int(seconds.min()), int(seconds.max())
+
+
+#: rows read to find the interval: a few dozen meters of a few months of hourly readings
+INTERVAL_SAMPLE_ROWS: Final = 1 << 17
 
 
 def detect_interval_minutes(source: Source) -> int:
-    """The most common spacing of consecutive readings of a meter in the first row group.
+    """The most common spacing of consecutive readings of a meter in the file's first rows.
 
-    :class:`NotClustered` when that row group's meters are not each together.
+    The first :data:`INTERVAL_SAMPLE_ROWS` rows of the first file, not all of it: reading
+    is the engine's main cost, and a few dozen meters' readings settle the most common
+    spacing. :class:`NotClustered` when those rows' meters are not each together.
     """
-    table = pq.ParquetFile(source.files[0]).read_row_group(
-        0, columns=[source.meter_column, source.time_column]
-    )
+    pf = pq.ParquetFile(source.files[0], read_dictionary=[source.meter_column])
+    columns = [source.meter_column, source.time_column]
+    batch = next(pf.iter_batches(batch_size=INTERVAL_SAMPLE_ROWS, columns=columns), None)
+    if batch is None:
+        raise InputError(f"{source.files[0].name}: no readings", field="input")
+    table = pa.Table.from_batches([batch])
     rows = table_rows(table, source, with_value=False)
     codes = rows.meter_code
     runs = int(np.count_nonzero(codes[1:] != codes[:-1])) + 1
