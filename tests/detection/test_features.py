@@ -50,6 +50,17 @@ def test_dense_block_fast_paths_agree_with_the_general_scatter() -> None:
         np.array([0, 0, 0]), np.array([7200, 0, 7200]), np.array([1.0, 2.0, 3.0]), **kwargs
     )
     assert_array_equal(dup, [[2, np.nan, 3], [np.nan, np.nan, np.nan]])
+    # in order with duplicates side by side (a meter's reading repeated): the later wins
+    side = f.dense_power_kw(
+        np.array([0, 0, 0, 1, 1]), np.array([0, 0, 7200, 3600, 3600]),
+        np.array([1.0, 2.0, 3.0, 4.0, 5.0]), **kwargs,
+    )  # fmt: skip
+    assert_array_equal(side, [[2, np.nan, 3], [np.nan, 5, np.nan]])
+    # as many readings as cells, but a duplicate and a gap: not every interval
+    one = {**kwargs, "meters": 1}
+    dup_gap = f.dense_power_kw(np.zeros(3, dtype=np.int64), np.array([0, 0, 7200]),
+                               np.array([1.0, 2.0, 3.0]), **one)  # fmt: skip
+    assert_array_equal(dup_gap, [[2, np.nan, 3]])
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 6, 7, 8, 15])

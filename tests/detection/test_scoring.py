@@ -117,3 +117,13 @@ def test_night_tariff_shift_counts_only_without_a_weekly_cycle() -> None:
     cols["weekly_cycle_strength"] = np.array([0.0, 0.5])  # a factory's weekends
     _, evidence = rule_scores(cols)
     assert evidence["night_tariff_shift"].tolist() == [1.0, 0.0]
+
+
+def test_isolation_scores_in_threads_equal_one_call_bit_for_bit() -> None:
+    from sklearn.ensemble import IsolationForest
+
+    from hashwatch.detection import scoring
+
+    x = np.random.default_rng(3).normal(size=(5_001, 6))
+    forest = IsolationForest(n_estimators=20, random_state=1).fit(x)
+    assert_array_equal(scoring._score_samples(forest, x), forest.score_samples(x))

@@ -50,19 +50,31 @@ def dense_power_kw(
     Readings outside [first_utc_s, first_utc_s + intervals × interval) are left out.
     """
     interval_s = interval_minutes * 60
-    column = (start_utc_s - first_utc_s) // interval_s
-    power = energy_kwh * (60 / interval_minutes)
+    column = start_utc_s - first_utc_s
+    column //= interval_s
+    per_hour = 60 / interval_minutes
+    power = energy_kwh * per_hour if per_hour != 1 else energy_kwh
     if column.size and (column.min() < 0 or column.max() >= intervals):
         inside = (column >= 0) & (column < intervals)
         meter_code, column, power = meter_code[inside], column[inside], power[inside]
-    at = meter_code * intervals + column
-    if at.size > 1 and bool(np.all(at[1:] > at[:-1])):  # in order, no duplicates
-        if at.size == meters * intervals and at[0] == 0 and at[-1] == at.size - 1:
+    at = meter_code * intervals
+    at += column
+    later = at[1:] > at[:-1]
+    increasing = at.size > 1 and bool(later.all())
+    if at.size > 1 and (increasing or bool(np.all(at[1:] >= at[:-1]))):
+        # in order; a duplicate (a reading repeated) is then next to the one it repeats
+        if increasing and at.size == meters * intervals and at[0] == 0:
             # every interval of every meter
-            return np.asarray(power, dtype=np.float64).reshape(meters, intervals)
+            return np.array(power, dtype=np.float64).reshape(meters, intervals)
         block = np.empty((meters, intervals))
         block.fill(np.nan)
-        block.reshape(-1)[at] = power
+        flat = block.reshape(-1)
+        flat[at] = power
+        repeated = np.flatnonzero(~later)
+        if repeated.size:  # the later reading wins: the last of each run set again, alone
+            last = repeated + 1
+            last = last[~np.isin(last, repeated)]
+            flat[at[last]] = power[last]
         return block
     block = np.full((meters, intervals), np.nan)
     np.put(block, at, power)  # a later duplicate wins

@@ -173,14 +173,27 @@ def curtailed_block(
         nan = np.full(meters, np.nan)
         return Curtailment(np.zeros(meters, dtype=np.int64), nan, np.zeros((meters, 0)))
     low = curtailed_mask(block, window_days, p90)
-    counted = low & present
-    n_day = present.sum(axis=2)
+    n_day = _count_per_day(present)
+    counted = _count_per_day(low & present)
     flat = low.reshape(meters, days * steps)
-    starts = np.count_nonzero(flat[:, 1:] & ~flat[:, :-1], axis=1) + flat[:, 0]
+    # a run starts where an interval is curtailed and the one before is not (runs are few)
+    rises = np.flatnonzero(flat[:, 1:] & ~flat[:, :-1]) // max(days * steps - 1, 1)
+    starts = np.bincount(rises, minlength=meters) + flat[:, 0]
     with _quiet():
-        daily_share = counted.sum(axis=2) / n_day
-        share = counted.sum(axis=(1, 2)) / n_day.sum(axis=1)
+        daily_share = counted / n_day
+        share = counted.sum(axis=1) / n_day.sum(axis=1)
     return Curtailment(starts.astype(np.int64), np.asarray(share), np.asarray(daily_share))
+
+
+def _count_per_day(mask: BoolArray) -> IntArray:
+    """True values of each (meter, day) of a (meters, days, steps) mask.
+
+    By einsum over the mask's bytes, several times faster than a sum of booleans along a
+    short last axis; the byte sums cannot overflow with fewer than 256 intervals a day.
+    """
+    if mask.shape[2] < 256:
+        return np.asarray(np.einsum("mds->md", mask.view(np.uint8)), dtype=np.int64)
+    return np.asarray(mask.sum(axis=2), dtype=np.int64)
 
 
 def day_percentiles(block: FloatArray, percents: tuple[float, ...]) -> list[FloatArray]:
@@ -210,8 +223,9 @@ def curtailed_mask(
         (p90,) = day_percentiles(block, (90,))
     reference = _trailing_max(p90, window_days)
     with _quiet():
-        low = (block < CURTAILED_BELOW * reference[:, :, None]) & (reference[:, :, None] > 0)
-    return np.asarray(low)
+        # a day without a positive reference has nothing curtailed (nothing is below −∞)
+        below = np.where(reference > 0, CURTAILED_BELOW * reference, -np.inf)
+        return np.asarray(block < below[:, :, None])
 
 
 def external_alignment(
