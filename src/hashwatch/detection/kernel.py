@@ -28,6 +28,7 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
+from hashwatch.detection import arrow_arrays
 from hashwatch.detection import kernel_events as events
 from hashwatch.detection.cleaning import BoolArray, FloatArray, IntArray
 from hashwatch.detection.features import DAY_HOURS, NIGHT_HOURS, _quiet
@@ -271,7 +272,7 @@ def features_block(
     filled, present = prepare_block(raw)
     days = intervals // steps
     block = filled[:, : days * steps].reshape(meters, days, steps)
-    cols: dict[str, object] = {"meter_id": pa.array(list(meter_ids), type=pa.string())}
+    cols: dict[str, object] = {"meter_id": arrow_arrays.strings(meter_ids)}
     gap_row, gap_filled = _gaps(filled, present)
     readings = intervals - np.bincount(gap_row, minlength=meters)
     hours = interval_minutes / 60
@@ -354,14 +355,11 @@ def features_block(
         "capacity_ratio": _capacity_ratio(filled, capacity_kw),
         "temperature_sensitivity": _temperature_sensitivity(filled, mean, temperature),
     }
-    arrays = [cols[name] for name in FEATURE_SCHEMA.names]
-    return pa.Table.from_arrays(
-        [
-            a if isinstance(a, pa.Array) else pa.array(a, type=FEATURE_SCHEMA.field(i).type)
-            for i, a in enumerate(arrays)
-        ],
-        schema=FEATURE_SCHEMA,
-    )
+    arrays = [
+        column if isinstance(column, pa.Array) else arrow_arrays.from_numpy(column, field.type)
+        for column, field in ((cols[f.name], f) for f in FEATURE_SCHEMA)
+    ]
+    return pa.Table.from_arrays(arrays, schema=FEATURE_SCHEMA)
 
 
 def _capacity_ratio(filled: FloatArray, capacity_kw: FloatArray | None) -> FloatArray:

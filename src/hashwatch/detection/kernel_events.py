@@ -13,6 +13,7 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
+from hashwatch.detection import arrow_arrays
 from hashwatch.detection.cleaning import BoolArray, FloatArray, IntArray
 from hashwatch.detection.features import (
     CURTAILED_BELOW,
@@ -142,9 +143,8 @@ def step_list(
 
 def day_dates(first_day: dt.date, day_index: IntArray) -> pa.Array:
     """Day indices as an Arrow date32 array (null for −1)."""
-    base = np.datetime64(first_day, "D")
-    dates = base + day_index.astype("timedelta64[D]")
-    return pa.array(dates, type=pa.date32(), mask=day_index < 0)
+    days = np.datetime64(first_day, "D").astype(np.int64) + day_index
+    return arrow_arrays.from_numpy(days, pa.date32(), mask=day_index < 0)
 
 
 @dataclass(frozen=True)

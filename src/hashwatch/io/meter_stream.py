@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -209,7 +209,7 @@ def table_rows(table: pa.Table, source: Source, *, with_value: bool = True) -> T
     combined = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
     if combined.null_count:
         raise InputError(f"{source.files[0].name}: a blank meter_id", field="meter_id")
-    codes = combined.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = arrow_values(combined.indices).astype(np.int64)
     names = combined.dictionary.cast(pa.string()).to_pylist()
     start = _epoch_seconds(table.column(source.time_column))
     energy = np.empty(0)
@@ -217,10 +217,26 @@ def table_rows(table: pa.Table, source: Source, *, with_value: bool = True) -> T
         value = table.column(source.value_column).cast(pa.float64())
         if value.null_count:
             value = value.fill_null(np.nan)
-        energy = value.to_numpy()
+        energy = arrow_values(value)
         if source.unit.to_kilo != 1.0:
             energy = energy * source.unit.to_kilo
     return TaskRows(names, codes, start, energy)
+
+
+def arrow_values(values: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, Any]:
+    """A numeric Arrow array without nulls as a read-only numpy array (a view of a single
+    chunk), through DLPack.
+
+    Not ``to_numpy``: pyarrow's conversion imports pandas on first use, a quarter of a second
+    in each worker process that never needs it.
+    """
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    parts = [np.from_dlpack(chunk) for chunk in chunks if len(chunk)]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, dtype=values.type.to_pandas_dtype())
+    return np.concatenate(parts)
 
 
 _PER_SECOND: Final = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
@@ -232,7 +248,7 @@ def _epoch_seconds(times: pa.ChunkedArray) -> IntArray:
     raw = times.cast(pa.int64())  # the stored integers, no conversion
     if raw.null_count:
         raw = raw.fill_null(-(2**62))
-    values = raw.to_numpy()
+    values = arrow_values(raw)
     per = _PER_SECOND[unit]
     return np.asarray(values // per if per != 1 else values, dtype=np.int64)
 
