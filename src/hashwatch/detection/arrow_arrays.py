@@ -28,9 +28,7 @@ _FIXED_WIDTH: Final[dict[pa.DataType, type[np.generic]]] = {
 _INT32_MAX: Final = 2**31 - 1
 
 
-def from_numpy(
-    values: object, type_: pa.DataType, mask: BoolArray | None = None
-) -> pa.Array:
+def from_numpy(values: object, type_: pa.DataType, mask: BoolArray | None = None) -> pa.Array:
     """``pa.array(values, type=type_, mask=mask)`` for a 1-d numeric array: a float array as
     float64, an integer or boolean one as any type of :data:`_FIXED_WIDTH` (a date32 as days
     since 1970-01-01); ``mask`` True: null."""
