@@ -28,7 +28,6 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 
 from hashwatch.detection import local_engine
@@ -113,6 +112,9 @@ def run_engine(path: Path, workers: int) -> tuple[float, int, int, int]:
 
 def run_baseline(path: Path, workers: int) -> tuple[float, int, int]:
     """(seconds, meters, peak kB) of the DuckDB baseline."""
+    # imported here: the engine's worker processes re-run this script's top level (spawn)
+    import duckdb
+
     with PeakMemory() as memory:
         started = time.perf_counter()
         con = duckdb.connect()
