@@ -165,7 +165,8 @@ def _stream(
         results = (_task_features(t, *args) for t in tasks)
         return _collect(results, on_task, grid, args[2], options.batch_meters)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+    try:
         # the workers start (a new interpreter each) while this process reads the grid
         for _ in range(workers):
             pool.submit(_warm)
@@ -177,6 +178,9 @@ def _stream(
             [options.batch_meters] * n,
         )  # fmt: skip
         return _collect(mapped, on_task, grid, inputs, options.batch_meters)
+    finally:
+        # the workers exit (freeing their memory) while this process goes on to scoring
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _collect(
