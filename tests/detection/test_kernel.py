@@ -37,6 +37,11 @@ def test_prepare_block_drops_impossible_readings_and_fills_gaps() -> None:
     # runs of gaps at a row's end and the next row's start are filled within their rows
     q = np.array([[1.0, 2.0, np.nan, np.nan], [np.nan, np.nan, 3.0, np.nan]])
     assert_allclose(prepare_block(q)[0], [[1, 2, 2, 2], [3, 3, 3, 3]])
+    assert np.isnan(q[0, 2])  # the caller's block is left as it was
+    # unless the caller hands it over: then the same result, in place
+    in_place, _ = prepare_block(q, overwrite=True)
+    assert in_place is q
+    assert_allclose(q, [[1, 2, 2, 2], [3, 3, 3, 3]])
 
 
 def test_spike_shortcut_leaves_only_rows_that_may_hold_a_spike() -> None:

@@ -94,6 +94,7 @@ def block_features(
         grid_peak_day=None if inputs.grid_peak_day is None else inputs.grid_peak_day > 0,
         temperature=inputs.temperature,
         capacity_kw=inputs.capacity_of(meter_ids),
+        overwrite_input=True,  # the block was made for this call
     )
 
 

@@ -125,14 +125,16 @@ def _spike_rows(x: FloatArray) -> BoolArray:
     return np.asarray(~((reaching >= top_count) & (peak > 0)))
 
 
-def prepare_block(power_kw: FloatArray) -> tuple[FloatArray, BoolArray]:
+def prepare_block(power_kw: FloatArray, *, overwrite: bool = False) -> tuple[FloatArray, BoolArray]:
     """(gap-filled power [kW], present mask) after removing impossible readings.
 
     Negative readings and readings above ``SPIKE_FACTOR`` × the meter's top-1 % value
     (about its 99th percentile) become gaps; each gap then takes the last reading before
     it (or the first after it, at the start). A meter without readings stays all NaN.
+    ``overwrite``: prepare a C-ordered float64 ``power_kw`` in place instead of a copy.
     """
-    p = np.array(power_kw, dtype=np.float64, copy=True)
+    in_place = overwrite and power_kw.dtype == np.float64 and power_kw.flags.c_contiguous
+    p = power_kw if in_place else np.array(power_kw, dtype=np.float64, copy=True)
     with _quiet():
         p[p < 0] = np.nan
         rows = np.flatnonzero(_spike_rows(p))
@@ -236,6 +238,7 @@ def features_block(
     grid_peak_day: BoolArray | None = None,
     temperature: FloatArray | None = None,
     capacity_kw: FloatArray | None = None,
+    overwrite_input: bool = False,
 ) -> pa.Table:
     """Every feature of a block of meters, one row per meter, as an Arrow table.
 
@@ -254,6 +257,8 @@ def features_block(
         :data:`~hashwatch.detection.kernel_events.PEAK_HOURS`), aligned like ``external``.
     temperature : optional outdoor temperature [°C] per interval (length = intervals).
     capacity_kw : optional registered or declared capacity per meter [kW] (NaN unknown).
+    overwrite_input : the block may be changed (gaps filled in place, no copy): for a
+        caller that made it for this call.
 
     Returns
     -------
@@ -269,7 +274,7 @@ def features_block(
     if len(meter_ids) != meters:
         raise ValueError(f"{len(meter_ids)} meter ids for a block of {meters} rows")
     first_day = start.date() if isinstance(start, dt.datetime) else start
-    filled, present = prepare_block(raw)
+    filled, present = prepare_block(raw, overwrite=overwrite_input)
     days = intervals // steps
     block = filled[:, : days * steps].reshape(meters, days, steps)
     cols: dict[str, object] = {"meter_id": arrow_arrays.strings(meter_ids)}
@@ -335,7 +340,7 @@ def features_block(
     floor, p90 = events.day_percentiles(block, (FLOOR_PERCENT, 90))
     floor_steps = events.level_steps(floor)
     with _quiet():
-        level = np.median(daily, axis=1) if days else np.full(meters, np.nan)
+        level = steps_found.level_kw
         cols |= {
             "floor_step_count": floor_steps.count,
             # a meter off on most days has no level to measure a step by

@@ -47,6 +47,7 @@ class Steps:
     #: mean of all days from the largest step on − mean of all days before it, / level:
     #: a lasting change (racks added or removed) keeps it; a dip that recovers does not
     lasting_share: FloatArray
+    level_kw: FloatArray  # the meter's median daily mean power (NaN without a whole day)
 
 
 def level_steps(
@@ -67,17 +68,20 @@ def level_steps(
     """
     meters, days = daily_kw.shape
     w = window_days
+    with _quiet():
+        level = np.median(daily_kw, axis=1) if days else np.full(meters, np.nan)
     none = Steps(
         np.zeros(meters, dtype=np.int64),
         np.full(meters, np.nan),
         np.full(meters, np.nan),
         np.full(meters, -1, dtype=np.int64),
         np.full(meters, np.nan),
+        np.asarray(level),
     )
     if days < 2 * w:
         return none
     c = np.concatenate([np.zeros((meters, 1)), np.cumsum(daily_kw, axis=1)], axis=1)
-    diff, peak, level = _step_candidates(daily_kw, c, w, min_share)
+    diff, peak = _step_candidates(daily_kw, c, w, min_share, level)
     count = peak.sum(axis=1)
     best = np.argmax(np.where(peak, np.abs(diff), -np.inf), axis=1)
     rows = np.arange(meters)
@@ -95,13 +99,15 @@ def level_steps(
         np.asarray(share),
         np.asarray(np.where(has, day, -1), dtype=np.int64),
         np.asarray(lasting),
+        np.asarray(level),
     )
 
 
 def _step_candidates(
-    daily_kw: FloatArray, c: FloatArray, w: int, min_share: float
-) -> tuple[FloatArray, BoolArray, FloatArray]:
-    """(d_k, is a step, median level); column i of d and the flags is day EDGE + i.
+    daily_kw: FloatArray, c: FloatArray, w: int, min_share: float, level: FloatArray
+) -> tuple[FloatArray, BoolArray]:
+    """(d_k, is a step); column i of d and the flags is day EDGE + i; ``level``: the
+    median daily mean power.
 
     Near the ends the windows shrink to the days there are (at least
     :data:`STEP_EDGE_DAYS`), so a step in the first or last week is found on its day.
@@ -115,7 +121,6 @@ def _step_candidates(
     after = (c[:, k + wa] - c[:, k]) / wa
     diff = after - before
     with _quiet():
-        level = np.median(daily_kw, axis=1)
         sigma = 1.4826 * np.median(np.abs(np.diff(daily_kw, axis=1)), axis=1) / np.sqrt(2)
         noise = STEP_MIN_NOISE * sigma[:, None] * np.sqrt(1 / wb + 1 / wa)[None, :]
         threshold = np.maximum(min_share * np.abs(level)[:, None], noise)
@@ -125,7 +130,7 @@ def _step_candidates(
         left = np.concatenate([edge, window_max(size, w - 1)[:, :-1]], axis=1)
         right = np.concatenate([window_max(size, w - 1, ahead=True)[:, 1:], edge], axis=1)
         peak = (size > left) & (size >= right) & (size >= threshold) & (size > 0)
-    return np.asarray(diff), np.asarray(peak), np.asarray(level)
+    return np.asarray(diff), np.asarray(peak)
 
 
 def step_list(
@@ -137,7 +142,7 @@ def step_list(
     if daily.shape[1] < 2 * w:
         return []
     c = np.concatenate([np.zeros((1, 1)), np.cumsum(daily, axis=1)], axis=1)
-    diff, peak, _ = _step_candidates(daily, c, w, min_share)
+    diff, peak = _step_candidates(daily, c, w, min_share, np.median(daily, axis=1))
     return [(int(i) + STEP_EDGE_DAYS, float(diff[0, i])) for i in np.flatnonzero(peak[0])]
 
 
