@@ -4,8 +4,9 @@ Steps of :func:`features`:
 
 1. The grid every block shares (:class:`~hashwatch.detection.grid.Grid`): from the local
    midnight before the first reading to the last reading (from the Parquet statistics,
-   without reading the data), at the interval given or the most common spacing of the
-   first row group's readings.
+   without reading the data), at the interval given or the most common spacing of a
+   meter's readings in the file's first rows (:func:`~hashwatch.io.meter_stream.
+   detect_interval_minutes`).
 2. The files are cut into tasks of whole row groups (about ``rows_per_task`` rows); each
    task is read with pyarrow (meter ids as a dictionary), its whole meters densified
    ``batch_meters`` meters at a time and run through

@@ -11,7 +11,7 @@ Steps of :func:`run`:
    (:meth:`hashwatch.detection.grid.Grid.covering`: from the local midnight before the first
    reading to the last reading) and the meter count. The interval, unless given, is the
    local engine's for input on this machine (the most common spacing of a meter's readings
-   in the first row group); for input elsewhere (HDFS, S3) the most common spacing over all
+   in the file's first rows); for input elsewhere (HDFS, S3) the most common spacing over all
    readings (a window function: a shuffle of the readings, saved by giving the interval).
 3. Meters are put in groups of about ``options.batch_meters`` by CRC-32 of their id (the
    store's bucketing) and ``groupBy(group).applyInArrow`` hands each group's readings to an
@@ -289,7 +289,7 @@ def _parquet(path: Path | str, options: EngineOptions, spark: SparkSession) -> I
 
 def _local_interval_minutes(path: str) -> int | None:
     """The local engine's interval for a Parquet file or folder on this machine (the most
-    common spacing in its first row group, :func:`hashwatch.io.meter_stream.
+    common spacing in its first rows, :func:`hashwatch.io.meter_stream.
     detect_interval_minutes`): read on the driver, it saves a shuffle. None elsewhere."""
     local = Path(path)
     if not local.exists():
