@@ -41,6 +41,7 @@ from typing import Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -280,9 +281,9 @@ def _all_reasons(
     fired = np.column_stack([(evidence[r.name] >= 0.5) & (r.group != "gate") for r in RULES])
     # strongest first; a stable sort keeps the rules' own order among equals
     order = np.argsort(-np.where(fired, strength, -np.inf), axis=1, kind="stable")[:, :top]
-    shown = np.take_along_axis(fired, order, axis=1)
+    # the rules fired come first in each row: -1 marks the end of the ones shown
+    shown = np.where(np.take_along_axis(fired, order, axis=1), order, -1).tolist()
     # Python lists: element access in the loop below is many times faster than on arrays
-    rules_shown = [row[keep].tolist() for row, keep in zip(order, shown, strict=True)]
     values = {r.name: cols[r.feature].tolist() for r in RULES}
     values["night_like_day"] = cols["night_day_ratio"].tolist()
     values["switches_off"] = cols["curtailed_share"].tolist()
@@ -290,16 +291,18 @@ def _all_reasons(
     counts = {r.name: steps for r in RULES}
     counts["switches_off"] = cols["curtailment_episodes"].astype(np.int64).tolist()
     counts["floor_steps"] = cols["floor_step_count"].astype(np.int64).tolist()
-    dates = table.column("largest_step_date").to_pylist()
+    # ISO dates as text (what formatting a date gives), without a date object per meter
+    dates = pc.cast(table.column("largest_step_date"), pa.string()).to_pylist()
+    rule_words = [(r.reason.format, values[r.name], counts[r.name]) for r in RULES]
     rank, model = unusual.tolist(), learned.tolist()
     out = []
-    for i, shown_i in enumerate(rules_shown):
-        words = [
-            RULES[k].reason.format(
-                value=values[RULES[k].name][i], count=counts[RULES[k].name][i], date=dates[i]
-            )
-            for k in shown_i
-        ]
+    for i, shown_i in enumerate(shown):
+        words = []
+        for k in shown_i:
+            if k < 0:
+                break
+            fmt, value, count = rule_words[k]
+            words.append(fmt(value=value[i], count=count[i], date=dates[i]))
         if rank[i] >= 0.95:
             words.append(f"unusual among the meters scored (isolation rank {rank[i]:.2f})")
         if not math.isnan(model[i]):
