@@ -133,11 +133,12 @@ def run_baseline(path: Path, workers: int) -> tuple[float, int, int]:
 # each in a new process, its imports timed; prints the seconds
 _NEW_ENGINE = """
 import sys, time
+from pathlib import Path
 def main():
     started = time.perf_counter()
     from hashwatch.detection import local_engine
     options = local_engine.EngineOptions(workers=int(sys.argv[2]))
-    local_engine.run(local_engine.Path(sys.argv[1]), options=options)
+    local_engine.run(Path(sys.argv[1]), options=options)
     print(time.perf_counter() - started)
 if __name__ == "__main__":
     main()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from hashwatch.detection import arrow_arrays
@@ -55,17 +57,32 @@ def test_strings_equal_pa_array() -> None:
     assert arrow_arrays.strings([]).equals(pa.array([], type=pa.string()))
 
 
-def test_the_kernel_does_not_import_pandas() -> None:
-    """pyarrow imports pandas on its first ``pa.array``; a worker process never needs it."""
+def test_the_engine_path_does_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas on its first ``pa.array`` or ``to_numpy``; the engine's worker
+    path (reading a task, densifying, the kernel) never needs it."""
+    path = tmp_path / "readings.parquet"
+    hours = 30 * 24
+    start = np.datetime64("2021-03-01T00:00", "ms") + np.arange(hours) * np.timedelta64(1, "h")
+    table = pa.table(
+        {
+            "meter_id": np.repeat(["a", "b"], hours),
+            "interval_start": pa.array(np.tile(start, 2), pa.timestamp("ms", tz="UTC")),
+            "energy_kwh": np.r_[
+                np.full(hours, 5.0), np.tile(np.r_[np.ones(12), np.full(12, 9.0)], 30)
+            ],
+        }
+    )
+    pq.write_table(table, path, row_group_size=500)
     script = """
-import datetime as dt, sys
-import numpy as np
-from hashwatch.detection.kernel import features_block
-power = np.tile(np.r_[np.full(12, 5.0), np.full(12, 9.0)], 30)[None, :]
-features_block(["a"], power, dt.date(2021, 3, 1), 60)
+import sys
+from pathlib import Path
+from hashwatch.detection import local_engine
+options = local_engine.EngineOptions(workers=1, rows_per_task=600)
+features = local_engine.features(Path(sys.argv[1]), options=options)
+assert features.num_rows == 2
 print("pandas" in sys.modules)
 """
     child = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
     )
     assert child.stdout.strip() == "False"

@@ -135,3 +135,25 @@ def test_evidence_chart_marks_curtailment_and_steps() -> None:
     assert rule["data"]["values"] == [{"t": "2021-01-02T00:00:00", "label": "Step +250 kW"}]
     assert text["encoding"]["text"] == {"field": "label"}
     assert spec["title"] == "Meter M1: load, steps and curtailment"
+
+
+def test_the_interval_comes_from_the_first_file_with_readings(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    folder.mkdir()
+    _power_file(folder / "b.parquet", row_group_size=4)
+    empty = pa.table({"Meter_ID": pa.array([], pa.string()),
+                      "interval_start": pa.array([], pa.timestamp("us", tz="UTC")),
+                      "POWER_W": pa.array([], pa.float64())})  # fmt: skip
+    pq.write_table(empty, folder / "a.parquet")
+    source = stream.open_source(folder)
+    assert source.files[0].name == "a.parquet"
+    assert stream.detect_interval_minutes(source) == 60
+
+
+def test_arrow_values_of_chunked_sliced_and_empty_arrays() -> None:
+    chunked = pa.chunked_array([[1.0, 2.0], [], [3.0]])
+    assert_array_equal(stream.arrow_values(chunked), [1.0, 2.0, 3.0])
+    assert_array_equal(stream.arrow_values(pa.array([1, 2, 3, 4]).slice(1, 2)), [2, 3])
+    empty = stream.arrow_values(pa.chunked_array([], pa.int32()))
+    assert empty.size == 0
+    assert empty.dtype == np.int32

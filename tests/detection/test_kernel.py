@@ -254,3 +254,54 @@ def test_contract_errors() -> None:
         features_block(["a"], np.ones((1, 48)), MONDAY, 7)
     with pytest.raises(ValueError, match="temperature"):
         features_block(["a"], np.ones((1, 48)), MONDAY, 60, temperature=np.ones(3))
+
+
+def test_a_flat_load_has_no_lag_correlation_whatever_its_rounding() -> None:
+    """Constant loads (the sums of the two lag windows differ only by rounding) give NaN,
+    never a value outside [−1, 1]; a load with a little noise gives a correlation."""
+    levels = np.random.default_rng(5).uniform(0.1, 5000.0, 200)
+    for days in (28, 84):
+        flat = kernel(*[np.full(days * S, level) for level in levels])
+        assert np.isnan(flat["autocorr_24h"]).all()
+        assert np.isnan(flat["autocorr_168h"]).all()
+    noise = np.random.default_rng(6).normal(0.0, 0.1, (3, 28 * S))  # CV 0.001
+    noisy = kernel(*(100.0 + noise))
+    assert np.abs(noisy["autocorr_24h"]).max() <= 1.0
+    assert not np.isnan(noisy["autocorr_168h"]).any()
+
+
+@pytest.mark.parametrize("days", [84, 380])  # 380 days: rows longer than numpy's buffer
+def test_a_meters_features_do_not_depend_on_the_other_meters_in_its_block(days: int) -> None:
+    """Every input used (temperature, external series, grid peaks, capacity), blocks of
+    different sizes and places: the same bits for each meter. Numpy adds in an order that
+    can depend on a row's place in the block (see ``detection/rows.py``)."""
+    rng = np.random.default_rng(days)
+    n = days * S
+    t = np.arange(n)
+    base = rng.uniform(50, 500, (7, 1)) * (1 + 0.3 * np.sin(2 * np.pi * t / S))
+    block = base + rng.normal(0, 5, (7, n))
+    block[2] = 300.0  # a flat meter
+    block[3, 400:700] = np.nan  # a gap
+    inputs = {
+        "external": rng.normal(0, 1, days + 1).cumsum(),
+        "grid_peak_day": rng.random(days + 1) < 0.2,
+        "temperature": 15 + 10 * np.sin(2 * np.pi * t / (365 * S)) + rng.normal(0, 1, n),
+    }
+    capacity = rng.uniform(400, 900, 7)
+    ids = [f"M{i}" for i in range(7)]
+
+    def features(rows: slice) -> pa.Table:
+        return features_block(ids[rows], block[rows], MONDAY, 60, capacity_kw=capacity[rows],
+                              **inputs)  # type: ignore[arg-type]  # fmt: skip
+
+    whole = features(slice(0, 7))
+    for i in range(7):
+        assert_same(features(slice(i, i + 1)), whole.slice(i, 1))
+    assert_same(features(slice(2, 5)), whole.slice(2, 3))
+
+
+def test_counts_per_day_of_many_intervals_a_day() -> None:
+    """Byte sums would overflow beyond 255 intervals a day (1-minute data): counted in full."""
+    mask = np.random.default_rng(7).random((3, 4, 1440)) < 0.9
+    assert_array_equal(ev._count_per_day(mask), mask.sum(axis=2))
+    assert_array_equal(ev._count_per_day(mask[:, :, :96]), mask[:, :, :96].sum(axis=2))

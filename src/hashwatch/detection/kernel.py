@@ -28,13 +28,16 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
-from hashwatch.detection import arrow_arrays
+from hashwatch.detection import arrow_arrays, rows
 from hashwatch.detection import kernel_events as events
 from hashwatch.detection.cleaning import BoolArray, FloatArray, IntArray
 from hashwatch.detection.features import DAY_HOURS, NIGHT_HOURS, _quiet
 
 #: a reading above this multiple of its meter's 99th percentile is dropped (Wh as kWh)
 SPIKE_FACTOR: Final = 50.0
+#: a lag correlation's variance at most this share of the sum of squares is none: a load
+#: with a coefficient of variation under 1e-5 is flat (rounding is about 1e-14 of it)
+_FLAT: Final = 1e-10
 #: a day's floor: this percentile of its readings (the load left off-peak and at night)
 FLOOR_PERCENT: Final = 10.0
 
@@ -133,16 +136,17 @@ def prepare_block(power_kw: FloatArray, *, overwrite: bool = False) -> tuple[Flo
     it (or the first after it, at the start). A meter without readings stays all NaN.
     ``overwrite``: prepare a C-ordered float64 ``power_kw`` in place instead of a copy.
     """
-    in_place = overwrite and power_kw.dtype == np.float64 and power_kw.flags.c_contiguous
+    flags = power_kw.flags
+    in_place = overwrite and power_kw.dtype == np.float64 and flags.c_contiguous and flags.writeable
     p = power_kw if in_place else np.array(power_kw, dtype=np.float64, copy=True)
     with _quiet():
         p[p < 0] = np.nan
-        rows = np.flatnonzero(_spike_rows(p))
-        if rows.size:
-            part = p[rows]
+        suspects = np.flatnonzero(_spike_rows(p))
+        if suspects.size:
+            part = p[suspects]
             high = _row_top_percent(part)
             part[part > SPIKE_FACTOR * np.maximum(high, 1e-9)[:, None]] = np.nan
-            p[rows] = part
+            p[suspects] = part
     gap = np.isnan(p)
     _fill_gaps(p, gap)
     return p, np.asarray(~gap)
@@ -175,12 +179,6 @@ def _gaps(filled: FloatArray, present: BoolArray) -> tuple[IntArray, FloatArray]
     return where // max(filled.shape[1], 1), filled.reshape(-1)[where]
 
 
-def _row_mean(x: FloatArray) -> FloatArray:
-    """Mean of each row, made contiguous first: ``x[:, index]`` is laid out column by column,
-    and a mean along such rows would add in an order that depends on the other rows."""
-    return np.asarray(np.ascontiguousarray(x).mean(axis=1))
-
-
 def _hours_index(steps_per_day: int, hours: Sequence[tuple[float, float]]) -> FloatArray:
     start_h = np.arange(steps_per_day) * 24 / steps_per_day
     mask = np.zeros(steps_per_day, dtype=bool)
@@ -201,13 +199,17 @@ def _lag_correlation(f: FloatArray, lag: int, total: FloatArray, squares: FloatA
     head, tail = f[:, :lag], f[:, -lag:]
     n = f.shape[1] - lag
     sx, sy = total - tail.sum(axis=1), total - head.sum(axis=1)
-    sxy = np.einsum("ij,ij->i", f[:, :-lag], f[:, lag:])
-    sxx = squares - np.einsum("ij,ij->i", tail, tail)
-    syy = squares - np.einsum("ij,ij->i", head, head)
+    sxy = rows.row_dot(f[:, :-lag], f[:, lag:])
+    sxx = squares - rows.row_dot(tail, tail)
+    syy = squares - rows.row_dot(head, head)
     with _quiet():
         cov = sxy - sx * sy / n
-        den = np.sqrt(np.maximum(sxx - sx**2 / n, 0) * np.maximum(syy - sy**2 / n, 0))
-        return np.asarray(np.where(den > 0, cov / den, np.nan))
+        var_x, var_y = sxx - sx**2 / n, syy - sy**2 / n
+        # a variance within rounding of the sums of squares is none: a flat load has no
+        # correlation (its rounding noise would give any value, even outside [−1, 1])
+        flat = (var_x <= _FLAT * sxx) | (var_y <= _FLAT * syy)
+        r = cov / np.sqrt(var_x * var_y)
+        return np.asarray(np.where(flat, np.nan, np.clip(r, -1.0, 1.0)))
 
 
 def _weekly_strength(daily: FloatArray, first_weekday: int) -> FloatArray:
@@ -220,7 +222,7 @@ def _weekly_strength(daily: FloatArray, first_weekday: int) -> FloatArray:
     grand = daily.mean(axis=1)
     explained = np.zeros(daily.shape[0])
     for w in range(7):  # seven column sums, not a matrix product: row-independent rounding
-        explained += counts[w] * (daily[:, weekday == w].mean(axis=1) - grand) ** 2
+        explained += counts[w] * (rows.row_mean(daily[:, weekday == w]) - grand) ** 2
     explained /= days
     total = daily.var(axis=1)
     with _quiet():
@@ -286,7 +288,7 @@ def features_block(
         # loads are positive and their variance is not below ~1e-12 of the mean², so the
         # cancellation costs nothing that matters
         total = filled.sum(axis=1)
-        squares = np.einsum("ij,ij->i", filled, filled)
+        squares = rows.row_dot(filled, filled)
         mean = total / intervals
         total_var = np.maximum(squares / intervals - mean**2, 0)
         # the readings present: the filled row less its few filled gaps
@@ -309,8 +311,8 @@ def features_block(
         total_within = within_var.mean(axis=1)
         # every day has each interval once: the mean over the night's intervals of every day
         # is the mean of the mean day's night intervals
-        night = _row_mean(step_mean[:, _hours_index(steps, [NIGHT_HOURS])])
-        day = _row_mean(step_mean[:, _hours_index(steps, [DAY_HOURS])])
+        night = rows.row_mean(step_mean[:, _hours_index(steps, [NIGHT_HOURS])])
+        day = rows.row_mean(step_mean[:, _hours_index(steps, [DAY_HOURS])])
         cols |= {
             "daily_energy_cv": daily.std(axis=1) / daily.mean(axis=1),
             "night_day_ratio": night / day,
@@ -391,5 +393,5 @@ def _temperature_sensitivity(
         return np.full(filled.shape[0], np.nan)
     dt_ = t[known] - t[known].mean()
     with _quiet():
-        slope = (filled[:, known] * dt_).sum(axis=1) / (dt_ @ dt_)
+        slope = rows.row_sum(np.ascontiguousarray(filled[:, known]) * dt_) / (dt_ @ dt_)
         return np.asarray(slope / mean)

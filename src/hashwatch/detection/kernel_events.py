@@ -13,7 +13,7 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
-from hashwatch.detection import arrow_arrays
+from hashwatch.detection import arrow_arrays, rows
 from hashwatch.detection.cleaning import BoolArray, FloatArray, IntArray
 from hashwatch.detection.features import (
     CURTAILED_BELOW,
@@ -289,6 +289,6 @@ def peak_response(block: FloatArray, grid_peak_day: BoolArray | None) -> FloatAr
         # mean daily profile of each kind of day (one pass over the block, no copies)
         peak_profile = np.einsum("mds,d->ms", block, flag / flag.sum())
         other_profile = np.einsum("mds,d->ms", block, ~flag / (~flag).sum())
-        on = peak_profile[:, hours].mean(axis=1) / peak_profile[:, ~hours].mean(axis=1)
-        off = other_profile[:, hours].mean(axis=1) / other_profile[:, ~hours].mean(axis=1)
+        on = rows.row_mean(peak_profile[:, hours]) / rows.row_mean(peak_profile[:, ~hours])
+        off = rows.row_mean(other_profile[:, hours]) / rows.row_mean(other_profile[:, ~hours])
         return np.asarray(1 - on / off)

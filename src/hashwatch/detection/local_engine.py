@@ -33,7 +33,6 @@ import ctypes
 import ctypes.util
 import importlib
 import multiprocessing
-import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -46,6 +45,7 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hashwatch.cpus import usable_cpus
 from hashwatch.detection.grid import (
     BlockInputs,
     DailySeries,
@@ -111,7 +111,12 @@ def _rows_features(
             )
         )
         blocks += 1
-    return (pa.concat_tables(tables) if tables else FEATURE_SCHEMA.empty_table()), blocks
+    return (pa.concat_tables(tables) if tables else _no_features()), blocks
+
+
+def _no_features() -> pa.Table:
+    """An empty features table (not ``Schema.empty_table``, which imports pandas)."""
+    return pa.Table.from_batches([], schema=FEATURE_SCHEMA)
 
 
 #: glibc ``mallopt`` parameters and the values the workers set (see :func:`_init_worker`)
@@ -159,7 +164,7 @@ def _stream(
     on_task: Callable[[TaskResult], None] | None,
 ) -> pa.Table:
     tasks = stream.plan_tasks(source, options.rows_per_task)
-    workers = min(options.workers or os.cpu_count() or 1, len(tasks))
+    workers = min(options.workers or usable_cpus(), len(tasks))
     if workers <= 1:
         grid = _grid(source, options)
         args = (source, grid, inputs_for(grid), options.batch_meters)
@@ -200,7 +205,7 @@ def _collect(
             on_task(result)
     if edges:
         tables.append(_rows_features(stream.join_pieces(edges), grid, inputs, batch_meters)[0])
-    table = pa.concat_tables(tables) if tables else FEATURE_SCHEMA.empty_table()
+    table = pa.concat_tables(tables) if tables else _no_features()
     if pc.count_distinct(table.column("meter_id")).as_py() != table.num_rows:
         raise stream.NotClustered("a meter appears in more than one place")
     return table.sort_by("meter_id")

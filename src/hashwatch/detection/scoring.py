@@ -33,7 +33,6 @@ same features give the same scores whatever engine or batch size produced them.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from hashwatch.cpus import usable_cpus
 from hashwatch.detection.cleaning import FloatArray
 from hashwatch.detection.features import _quiet
 from hashwatch.detection.kernel import FEATURE_NAMES
@@ -187,7 +187,7 @@ def _score_samples(forest: IsolationForest, x: FloatArray) -> FloatArray:
     rows are scored with it, so the result is the same as one call, bit for bit (unlike
     scikit-learn's ``n_jobs``, which adds the trees' depths in the order its threads end).
     """
-    parts = min(os.cpu_count() or 1, max(1, x.shape[0] // _ROWS_PER_THREAD))
+    parts = min(usable_cpus(), max(1, x.shape[0] // _ROWS_PER_THREAD))
     if parts == 1:
         return np.asarray(forest.score_samples(x))
     with ThreadPoolExecutor(parts) as pool:

@@ -169,6 +169,7 @@ def _stats_span_s(chunk: pq.ColumnChunkMetaData) -> tuple[int, int] | None:
 
 
 def _column_span_s(column: pa.ChunkedArray) -> tuple[int, int] | None:
+    """(min, max) [s] of a timestamp column read from the data; None when all blank."""
     seconds = _epoch_seconds(column.drop_null())
     if seconds.size == 0:
         return None
@@ -180,25 +181,28 @@ INTERVAL_SAMPLE_ROWS: Final = 1 << 17
 
 
 def detect_interval_minutes(source: Source) -> int:
-    """The most common spacing of consecutive readings of a meter in the file's first rows.
+    """The most common spacing of consecutive readings of a meter in the first rows.
 
-    The first :data:`INTERVAL_SAMPLE_ROWS` rows of the first file, not all of it: reading
-    is the engine's main cost, and a few dozen meters' readings settle the most common
-    spacing. :class:`NotClustered` when those rows' meters are not each together.
+    The first batch of the first file with readings: :data:`INTERVAL_SAMPLE_ROWS` rows, or
+    its first row group when that is smaller. Not all of it: reading is the engine's main
+    cost, and a few dozen meters' readings settle the most common spacing.
+    :class:`NotClustered` when those rows' meters are not each together.
     """
-    pf = pq.ParquetFile(source.files[0], read_dictionary=[source.meter_column])
     columns = [source.meter_column, source.time_column]
-    batch = next(pf.iter_batches(batch_size=INTERVAL_SAMPLE_ROWS, columns=columns), None)
-    if batch is None:
+    for file in source.files:
+        pf = pq.ParquetFile(file, read_dictionary=[source.meter_column])
+        batch = next(pf.iter_batches(batch_size=INTERVAL_SAMPLE_ROWS, columns=columns), None)
+        if batch is not None and batch.num_rows:
+            break
+    else:
         raise InputError(f"{source.files[0].name}: no readings", field="input")
-    table = pa.Table.from_batches([batch])
-    rows = table_rows(table, source, with_value=False)
+    rows = table_rows(pa.Table.from_batches([batch]), source, with_value=False)
     codes = rows.meter_code
     runs = int(np.count_nonzero(codes[1:] != codes[:-1])) + 1
-    if codes.size and runs != np.unique(codes).size:
-        raise NotClustered(f"{source.files[0].name}: a meter's rows are not together")
+    if runs != np.unique(codes).size:
+        raise NotClustered(f"{file.name}: a meter's rows are not together")
     spacing_s = detect_interval_s(codes, rows.start_utc_s)
-    return interval_minutes_or_hourly(source.files[0].name, spacing_s)
+    return interval_minutes_or_hourly(file.name, spacing_s)
 
 
 def table_rows(table: pa.Table, source: Source, *, with_value: bool = True) -> TaskRows:
