@@ -167,9 +167,9 @@ def _stream(
     workers = min(options.workers or usable_cpus(), len(tasks))
     if workers <= 1:
         grid = _grid(source, options)
-        args = (source, grid, inputs_for(grid), options.batch_meters)
-        results = (_task_features(t, *args) for t in tasks)
-        return _collect(results, on_task, grid, args[2], options.batch_meters)
+        inputs = inputs_for(grid)
+        results = (_task_features(t, source, grid, inputs, options.batch_meters) for t in tasks)
+        return _collect(results, on_task, grid, inputs, options.batch_meters)
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
     try:
