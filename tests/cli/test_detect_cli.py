@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import func, select
@@ -61,6 +65,41 @@ def test_detect_meters_errors(cli: CliRun, city: Path, tmp_path: Path) -> None:
     notice = cli("detect", "meters", str(city), "--notice", "BJ-2021-04", "-o", "x.csv")
     assert notice.code != 0
     assert "hashwatch init" in notice.err
+    temp = cli("detect", "meters", str(city), "--temp-dir", str(tmp_path / "no"), "-o", "x.csv")
+    assert temp.code == 2
+    assert "--temp-dir" in temp.err
+    assert "no such folder" in temp.err
+
+
+def test_detect_meters_puts_its_temporary_store_in_the_temp_dir(
+    cli: CliRun, city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV input goes through a temporary store: under --temp-dir, removed afterwards."""
+    from hashwatch.detection import local_engine
+    from hashwatch.services import detection as service
+
+    readings = tmp_path / "city.csv"
+    pacsv.write_csv(pq.read_table(city), readings)
+    temp = tmp_path / "scratch"
+    temp.mkdir()
+    seen: list[Path] = []
+    original = local_engine.streamable_source
+
+    @contextmanager
+    def recording(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        with original(*args, **kwargs) as source:
+            seen.extend(source.files)
+            yield source
+
+    monkeypatch.setattr(local_engine, "streamable_source", recording)
+    monkeypatch.setattr(service, "streamable_source", recording)
+    out = tmp_path / "candidates.csv"
+    result = cli("detect", "meters", str(readings), "--temp-dir", str(temp), "--workers", "1",
+                 "-o", str(out))  # fmt: skip
+    assert result.code == 0, result.err
+    assert seen
+    assert all(temp in f.parents for f in seen)
+    assert list(temp.iterdir()) == []  # removed when done
 
 
 def test_spark_engine_missing_is_a_clear_error(

@@ -54,11 +54,19 @@ IntervalOption = Annotated[
 ]
 
 
-def _options(timezone: str, interval: int | None, workers: int, batch: int) -> EngineOptions:
+def _options(
+    timezone: str, interval: int | None, workers: int, batch: int, temp_dir: Path | None = None
+) -> EngineOptions:
     if interval is not None and interval not in ALLOWED_INTERVAL_MINUTES:
         raise InputError(f"--interval-minutes must be 15, 30 or 60, not {interval}")
+    if temp_dir is not None and not temp_dir.is_dir():
+        raise InputError(f"--temp-dir {temp_dir}: no such folder", field="temp_dir")
     return EngineOptions(
-        timezone=timezone, interval_minutes=interval, workers=workers, batch_meters=batch
+        timezone=timezone,
+        interval_minutes=interval,
+        workers=workers,
+        batch_meters=batch,
+        temp_dir=temp_dir,
     )
 
 
@@ -108,6 +116,13 @@ def meters(
     batch_meters: Annotated[
         int, typer.Option(min=1, help="Meters per block given to the kernel.")
     ] = 500,
+    temp_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for the temporary store of a CSV, wide or unclustered input "
+            "(about 35 bytes a reading; default: the system's, TMPDIR)."
+        ),
+    ] = None,
     store: Annotated[
         bool,
         typer.Option("--store", help="Also keep the scores in the database (audited)."),
@@ -132,7 +147,7 @@ def meters(
         labels=labels,
         capacity=capacity,
         notice_ref=notice,
-        options=_options(timezone, interval_minutes, workers, batch_meters),
+        options=_options(timezone, interval_minutes, workers, batch_meters, temp_dir),
     )
     db = _database_or_none(needed=notice is not None or store)
     try:

@@ -71,6 +71,9 @@ class EngineOptions:
     batch_meters: int = BATCH_METERS
     rows_per_task: int = ROWS_PER_TASK
     workers: int = 0  # 0: one per core; 1: in this process
+    #: where the temporary store of an input that cannot be streamed goes (None: the
+    #: system's temporary folder, TMPDIR)
+    temp_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ def streamable_source(path: Path, options: EngineOptions, force_ingest: bool) ->
     from hashwatch.io.meter_ingest import cleaned_parts
     from hashwatch.store.meter_readings import readings_root, store_reading_parts
 
-    with tempfile.TemporaryDirectory(prefix="hashwatch-detect-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="hashwatch-detect-", dir=options.temp_dir) as tmp:
         root = readings_root(Path(tmp))
         with cleaned_parts(
             path,
