@@ -181,6 +181,34 @@ def test_external_alignment_is_minus_one_for_a_perfect_hashprice_response() -> N
     assert np.isnan(kernel(p)["external_alignment"][0])
 
 
+def test_floor_alignment_finds_racks_that_follow_hashprice_inside_a_weekly_load() -> None:
+    """A plant idle at weekends (its floor has a weekly cycle) with racks that run in
+    proportion to the day before's hashprice: the floor, compared week on week, follows the
+    price exactly; the same plant without racks does not follow it at all."""
+    rng = np.random.default_rng(11)
+    days = 70
+    price = 50 + rng.normal(0, 5, days).cumsum()
+    hour = np.arange(S)
+    plant = np.array([np.where((hour >= 8) & (hour < 18) & (d % 7 < 5), 900.0, 100.0)
+                      for d in range(days)])  # fmt: skip
+    racks = np.concatenate([[price[0]], price[:-1]]) * 4.0  # kW, a day after the price
+    out = kernel((plant + racks[:, None]).reshape(-1), plant.reshape(-1), external=price)
+    assert_allclose(out["floor_alignment"][0], 1.0)
+    # the 63 week-on-week pairs count as 9 independent ones: z = atanh(r) √(63 / 7 − 3)
+    assert out["floor_alignment_z"][0] > 10
+    assert np.isnan(out["floor_alignment"][1])  # a floor that never changes
+    assert np.isnan(kernel(plant.reshape(-1))["floor_alignment_z"][0])  # no external series
+
+
+def test_floor_alignment_z_counts_week_on_week_pairs_in_whole_weeks() -> None:
+    share = np.random.default_rng(12).normal(0, 1, (1, 50))
+    price = np.random.default_rng(13).normal(0, 1, 50)
+    r, z = ev.external_alignment(share, price, lag_days=0, period_days=7)
+    assert_allclose(z, np.arctanh(r) * np.sqrt(43 / 7 - 3))
+    r1, z1 = ev.external_alignment(share, price, lag_days=0)
+    assert_allclose(z1, np.arctanh(r1) * np.sqrt(49 - 3))
+
+
 def test_peak_response_of_a_meter_halving_at_grid_peaks() -> None:
     days = 28
     peak_day = np.zeros(days, dtype=bool)

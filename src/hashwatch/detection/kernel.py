@@ -71,6 +71,8 @@ FEATURE_SCHEMA: Final = pa.schema(
         ("curtailed_share", pa.float64()),
         ("external_alignment", pa.float64()),
         ("external_alignment_z", pa.float64()),
+        ("floor_alignment", pa.float64()),
+        ("floor_alignment_z", pa.float64()),
         ("peak_response", pa.float64()),
         ("capacity_ratio", pa.float64()),
         ("temperature_sensitivity", pa.float64()),
@@ -355,9 +357,16 @@ def features_block(
         "curtailed_share": low.share,
     }
     alignment, alignment_z = events.external_alignment(low.daily_share, external, external_lag_days)
+    # racks inside a larger load that stop when hashprice falls lower the floor: compared
+    # week on week, so the host's weekly cycle drops out
+    floor_alignment, floor_alignment_z = events.external_alignment(
+        floor, external, external_lag_days, period_days=7
+    )
     cols |= {
         "external_alignment": alignment,
         "external_alignment_z": alignment_z,
+        "floor_alignment": floor_alignment,
+        "floor_alignment_z": floor_alignment_z,
         "peak_response": events.peak_response(block, grid_peak_day),
         "capacity_ratio": _capacity_ratio(filled, capacity_kw),
         "temperature_sensitivity": _temperature_sensitivity(filled, mean, temperature),

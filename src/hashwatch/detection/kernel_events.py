@@ -234,19 +234,22 @@ def curtailed_mask(
 
 
 def external_alignment(
-    daily_share: FloatArray, external: FloatArray | None, lag_days: int
+    daily: FloatArray, external: FloatArray | None, lag_days: int, period_days: int = 1
 ) -> tuple[FloatArray, FloatArray]:
-    """(r, z): detrended correlation of the curtailed share with an external daily series.
+    """(r, z): detrended correlation of a daily series of each meter with an external one.
 
-    Both series are first-differenced (day-to-day changes), which removes trends and the
-    random-walk drift of prices that made the raw correlation spurious, then correlated:
-    r = corr(Δs_d, Δx_(d − lag)). z = atanh(r) √(n − 3) is Fisher's statistic over the n
-    pairs (about N(0, 1) when the meter ignores the series): a miner that stops when
-    hashprice falls has r < 0 and z well below −2. NaN without the series or when the
-    share never changes.
+    Both series are differenced over ``period_days`` (1: day-to-day changes; 7: each day
+    against the same weekday a week before, which also removes a weekly cycle), which
+    removes trends and the random-walk drift of prices that made the raw correlation
+    spurious, then correlated: r = corr(Δs_d, Δx_(d − lag)). z = atanh(r) √(n / period − 3)
+    is Fisher's statistic with the n pairs counted in whole periods (differences over a
+    week overlap: about n / 7 of them are independent), about N(0, 1) when the meter
+    ignores the series. A miner that stops when hashprice falls has a curtailed share with
+    r < 0 and z well below −2, and a floor with r > 0. NaN without the series or when the
+    meter's series never changes.
     """
-    meters, days = daily_share.shape
-    if external is None or days < 3:
+    meters, days = daily.shape
+    if external is None or days < period_days + 2:
         return np.full(meters, np.nan), np.full(meters, np.nan)
     series = np.asarray(external, dtype=np.float64)
     if series.size < days:
@@ -254,12 +257,13 @@ def external_alignment(
     series = series[:days]
     if lag_days:
         series = np.concatenate([np.full(lag_days, np.nan), series[:-lag_days]])
-    ds = np.diff(daily_share, axis=1)
-    dx = np.broadcast_to(np.diff(series), ds.shape)
+    ds = daily[:, period_days:] - daily[:, :-period_days]
+    dx = np.broadcast_to(series[period_days:] - series[:-period_days], ds.shape)
     r = row_correlation(ds, dx)
     n = np.sum(~np.isnan(ds) & ~np.isnan(dx), axis=1)
     with _quiet():
-        z = np.arctanh(np.clip(r, -0.999999, 0.999999)) * np.sqrt(np.maximum(n - 3, 0))
+        independent = np.maximum(n / period_days - 3, 0)
+        z = np.arctanh(np.clip(r, -0.999999, 0.999999)) * np.sqrt(independent)
     return r, np.asarray(z)
 
 

@@ -107,6 +107,9 @@ RULES: Final = (
          "flat_plateaus"),
     Rule("hashprice_curtailment", "external_alignment_z", -1.0, -3.0, "behaviour",
          "curtails when the external series falls (alignment z {value:.1f})"),
+    Rule("floor_follows_price", "floor_alignment_z", 1.5, 3.0, "behaviour",
+         "night and off-peak floor follows the external series week on week "
+         "(alignment z {value:.1f})"),
     Rule("grid_peak_shedding", "peak_response", 0.2, 0.6, "behaviour",
          "sheds load on grid peak days ({value:.0%} of peak-hour load)"),
     Rule("night_tariff_shift", "night_day_ratio", 1.15, 1.4, "behaviour",
