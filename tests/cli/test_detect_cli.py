@@ -137,7 +137,9 @@ def test_detect_meters_store_keeps_the_run(cli: CliRun, city: Path, tmp_path: Pa
     assert "hashwatch init" in refused.err
     assert not out.exists()  # refused before scoring
     assert cli("init").code == 0
-    stored = cli(*args)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    stored = cli(*args, "--temp-dir", str(scratch))  # a local path, not stored
     assert stored.code == 0, stored.err
     assert "stored as detection run 1 (60 meters)" in stored.out
     db = open_database()
@@ -152,4 +154,5 @@ def test_detect_meters_store_keeps_the_run(cli: CliRun, city: Path, tmp_path: Pa
         db.dispose()
     assert (run.meters, run.engine, run.actor, scores) == (60, "local", "analyst:test", 60)
     assert run.parameters["workers"] == 1
+    assert "temp_dir" not in run.parameters
     assert entry.object_id == "1"

@@ -182,22 +182,26 @@ def test_external_alignment_is_minus_one_for_a_perfect_hashprice_response() -> N
 
 
 def test_floor_alignment_finds_racks_that_follow_hashprice_inside_a_weekly_load() -> None:
-    """A plant idle at weekends (its floor has a weekly cycle) with racks that run in
-    proportion to the day before's hashprice: the floor, compared week on week, follows the
-    price exactly; the same plant without racks does not follow it at all."""
+    """A plant with a lower floor at weekends and a day shift whose output varies, with
+    racks that run in proportion to the day before's hashprice: the floor, compared week on
+    week, follows the price exactly (day on day it would not: the weekends; the daily mean
+    would not: the shift's output); the same plant without racks does not follow it."""
     rng = np.random.default_rng(11)
     days = 70
     price = 50 + rng.normal(0, 5, days).cumsum()
+    output = 1 + 0.3 * rng.random(days)
     hour = np.arange(S)
-    plant = np.array([np.where((hour >= 8) & (hour < 18) & (d % 7 < 5), 900.0, 100.0)
-                      for d in range(days)])  # fmt: skip
+    plant = np.array([np.where((hour >= 8) & (hour < 18), 900.0 * output[d], 100.0) if d % 7 < 5
+                      else np.full(S, 20.0) for d in range(days)])  # fmt: skip
     racks = np.concatenate([[price[0]], price[:-1]]) * 4.0  # kW, a day after the price
     out = kernel((plant + racks[:, None]).reshape(-1), plant.reshape(-1), external=price)
     assert_allclose(out["floor_alignment"][0], 1.0)
-    # the 63 week-on-week pairs count as 9 independent ones: z = atanh(r) √(63 / 7 − 3)
-    assert out["floor_alignment_z"][0] > 10
-    assert np.isnan(out["floor_alignment"][1])  # a floor that never changes
+    # 62 week-on-week pairs (the first lagged price is unknown), counted as 62 / 7 weeks
+    assert_allclose(out["floor_alignment_z"][0], np.arctanh(0.999999) * np.sqrt(62 / 7 - 3))
+    assert np.isnan(out["floor_alignment"][1])  # a floor that never changes week on week
     assert np.isnan(kernel(plant.reshape(-1))["floor_alignment_z"][0])  # no external series
+    short = kernel((plant + racks[:, None])[:29].reshape(-1), external=price[:29])
+    assert np.isnan(short["floor_alignment_z"][0])  # 21 pairs: three weeks, too few
 
 
 def test_floor_alignment_z_counts_week_on_week_pairs_in_whole_weeks() -> None:

@@ -242,11 +242,12 @@ def external_alignment(
     against the same weekday a week before, which also removes a weekly cycle), which
     removes trends and the random-walk drift of prices that made the raw correlation
     spurious, then correlated: r = corr(Δs_d, Δx_(d − lag)). z = atanh(r) √(n / period − 3)
-    is Fisher's statistic with the n pairs counted in whole periods (differences over a
-    week overlap: about n / 7 of them are independent), about N(0, 1) when the meter
-    ignores the series. A miner that stops when hashprice falls has a curtailed share with
-    r < 0 and z well below −2, and a floor with r > 0. NaN without the series or when the
-    meter's series never changes.
+    is Fisher's statistic with the n pairs counted in whole periods: about N(0, 1) for
+    day-to-day changes when the meter ignores the series; differences over a week overlap,
+    and counting only n / 7 of them is conservative (simulated spread 0.3–0.8 rather than 1).
+    A miner that stops when hashprice falls has a curtailed share with r < 0 and z well
+    below −2, and a floor with r > 0. Both NaN without the series, with no more than three
+    periods of pairs, or when the meter's series never changes.
     """
     meters, days = daily.shape
     if external is None or days < period_days + 2:
@@ -262,9 +263,10 @@ def external_alignment(
     r = row_correlation(ds, dx)
     n = np.sum(~np.isnan(ds) & ~np.isnan(dx), axis=1)
     with _quiet():
-        independent = np.maximum(n / period_days - 3, 0)
+        independent = n / period_days - 3
+        r = np.where(independent > 0, r, np.nan)
         z = np.arctanh(np.clip(r, -0.999999, 0.999999)) * np.sqrt(independent)
-    return r, np.asarray(z)
+    return np.asarray(r), np.asarray(z)
 
 
 def peak_response(block: FloatArray, grid_peak_day: BoolArray | None) -> FloatArray:

@@ -7,8 +7,8 @@ How the score is made (:func:`score`)
    between two documented values (:data:`RULES`). Shape rules say the load is flat while it
    runs (no daily or weekly cycle, flat plateaus, night like day); behaviour rules say it
    acts like a miner (base-load steps, steps in the night and off-peak floor, switching off
-   for whole periods, curtailing when hashprice falls, shedding at grid peaks, running near
-   capacity). The rule score is
+   for whole periods, curtailing when hashprice falls, a floor that follows hashprice week
+   on week, shedding at grid peaks, running near capacity). The rule score is
    ``SHAPE_WEIGHT × mean(shape e) + (1 − SHAPE_WEIGHT) × (1 − Π(1 − behaviour e))``: a miner
    need not show every behaviour, one clear one is enough (noisy-OR), and flatness alone
    (a data center, a cold store) reaches only ``SHAPE_WEIGHT``. A gated rule's evidence is

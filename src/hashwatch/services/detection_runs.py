@@ -107,8 +107,10 @@ def _parameters(request: DetectRequest) -> dict[str, Any]:
         "labels": request.labels,
         "capacity": request.capacity,
     }
+    # where the temporary store went is a local path that does not change the scores
+    options = {k: v for k, v in asdict(request.options).items() if k != "temp_dir"}
     return {
-        **asdict(request.options),
+        **options,
         **{k: None if v is None else v.name for k, v in side.items()},
     }
 
