@@ -101,7 +101,7 @@ def read_meter_file(
     if not path.is_file():
         raise InputError(f"{path}: no such file", field="file")
     names = _csv_header(path) if suffix == ".csv" else _parquet_names(path)
-    chosen = layout or (Layout.LONG if _find(names, ("meter_id",)) else Layout.WIDE)
+    chosen = file_layout(names, layout)
     if chosen is Layout.LONG:
         meter_name, time_name, value_name, value_unit = _long_columns(path.name, names, unit)
         wanted, numeric = [meter_name, time_name, value_name], [value_name]
@@ -118,6 +118,11 @@ def read_meter_file(
     if chosen is Layout.LONG:
         return _long_readings(context, table, wanted, value_unit)
     return _wide_readings(context, table, time_name, value_unit)
+
+
+def file_layout(names: list[str], layout: Layout | None = None) -> Layout:
+    """``layout`` when given, else long if a column is ``meter_id`` (any case), else wide."""
+    return layout or (Layout.LONG if _find(names, ("meter_id",)) else Layout.WIDE)
 
 
 def _wide_time_column(source: str, names: list[str]) -> str:

@@ -27,10 +27,10 @@ from hashwatch.errors import InputError
 from hashwatch.io.meter_files import (
     Layout,
     _csv_header,
-    _find,
     _parquet_names,
     _wide_time_column,
     _zone,
+    file_layout,
     read_meter_file,
 )
 from hashwatch.io.meter_ingest_stream import CHUNK_ROWS, stream_clean
@@ -49,17 +49,13 @@ def streamable(path: Path, layout: Layout | None, timezone: str | None) -> bool:
     try:
         _zone(timezone)
         names = _csv_header(path) if suffix == ".csv" else _parquet_names(path)
-        if (layout or _layout(names)) is Layout.LONG:
+        if file_layout(names, layout) is Layout.LONG:
             return True
         time_name = _wide_time_column(path.name, names)
     except InputError:
         return False  # the whole-file reader gives the error
     meters = [n.strip() for n in names if n != time_name]
     return len(set(meters)) == len(meters)
-
-
-def _layout(names: list[str]) -> Layout:
-    return Layout.LONG if _find(names, ("meter_id",)) else Layout.WIDE
 
 
 #: a file's clean parts (each with its meters' file order) and its report, to be asked for

@@ -40,13 +40,13 @@ from hashwatch.io.meter_files import (
     Layout,
     Times,
     _csv_header,
-    _find,
     _locate_csv_problem,
     _long_columns,
     _parquet_names,
     _strings,
     _values,
     _wide_time_column,
+    file_layout,
     read_times,
     resolve_times,
 )
@@ -73,7 +73,7 @@ class Columns:
 def file_columns(path: Path, layout: Layout | None, unit: Unit | None) -> Columns:
     """The columns of ``path`` and their roles; header errors as :func:`read_meter_file`'s."""
     names = _csv_header(path) if path.suffix.lower() == ".csv" else _parquet_names(path)
-    chosen = layout or (Layout.LONG if _find(names, ("meter_id",)) else Layout.WIDE)
+    chosen = file_layout(names, layout)
     if chosen is Layout.LONG:
         meter_name, time_name, value_name, value_unit = _long_columns(path.name, names, unit)
         columns = [meter_name, time_name, value_name]
