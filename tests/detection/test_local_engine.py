@@ -56,10 +56,9 @@ def _worker_pool_backend() -> str:
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator only")
 def test_workers_keep_freed_memory_in_one_heap() -> None:
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("spawn")
+    context = engine.worker_context()
     with ProcessPoolExecutor(1, mp_context=context, initializer=engine._init_worker) as pool:
         assert pool.submit(_worker_pool_backend).result() == "system"
 

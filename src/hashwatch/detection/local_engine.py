@@ -30,9 +30,9 @@ same whatever ``batch_meters``, ``rows_per_task`` or ``workers``.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import importlib
 import multiprocessing
+import multiprocessing.context
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -139,11 +139,12 @@ def _init_worker() -> None:
     a virtual machine. Raising the ``mmap`` and trim thresholds keeps freed memory in the
     heap for the next block (the peak stays that of one task and one block); Arrow then
     allocates from the same heap (its system pool), so the Parquet reader reuses the pages
-    numpy freed and the other way round. Not glibc (macOS, musl): left as it is.
+    numpy freed and the other way round. Not glibc (macOS, musl): left as it is. (glibc by
+    its soname: ``ctypes.util.find_library`` would run ``ldconfig`` in every worker.)
     """
     pa.set_cpu_count(1)
     try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
         return
     if all(mallopt(ctypes.c_int(p), ctypes.c_int(v)) == 1 for p, v in _WORKER_MALLOPT):
@@ -154,6 +155,24 @@ def _grid(source: Source, options: EngineOptions) -> Grid:
     first, last = stream.time_span_utc_s(source)
     minutes = options.interval_minutes or stream.detect_interval_minutes(source)
     return Grid.covering(first, last, minutes, options.timezone)
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: from a fork server where there is one (Linux, macOS),
+    else each a new interpreter (spawn).
+
+    The fork server is one process, started on first use, that imports the main script and
+    this module (numpy, pyarrow, the kernel) once; every worker is then a fork of it, ready
+    in milliseconds, for this run and every later one in the same process (a web app, a
+    notebook, a benchmark). Spawned workers each import all of it again, about 0.2 s each.
+    Not a fork of this process: it may have threads (the scikit-learn import, a progress
+    display), which a fork would copy mid-step.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", __name__])
+    return context
 
 
 def _warm() -> None:
@@ -173,10 +192,9 @@ def _stream(
         inputs = inputs_for(grid)
         results = (_task_features(t, source, grid, inputs, options.batch_meters) for t in tasks)
         return _collect(results, on_task, grid, inputs, options.batch_meters)
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+    pool = ProcessPoolExecutor(workers, mp_context=worker_context(), initializer=_init_worker)
     try:
-        # the workers start (a new interpreter each) while this process reads the grid
+        # the workers start while this process reads the grid
         for _ in range(workers):
             pool.submit(_warm)
         grid = _grid(source, options)
