@@ -69,7 +69,7 @@ def level_steps(
     meters, days = daily_kw.shape
     w = window_days
     with _quiet():
-        level = np.median(daily_kw, axis=1) if days else np.full(meters, np.nan)
+        level = rows.row_median(daily_kw)
     none = Steps(
         np.zeros(meters, dtype=np.int64),
         np.full(meters, np.nan),
@@ -84,14 +84,14 @@ def level_steps(
     diff, peak = _step_candidates(daily_kw, c, w, min_share, level)
     count = peak.sum(axis=1)
     best = np.argmax(np.where(peak, np.abs(diff), -np.inf), axis=1)
-    rows = np.arange(meters)
+    each = np.arange(meters)
     has = count > 0
-    largest = np.where(has, diff[rows, best], np.nan)
+    largest = np.where(has, diff[each, best], np.nan)
     day = best + STEP_EDGE_DAYS
     with _quiet():
         share = largest / level
-        mean_before = c[rows, day] / day
-        mean_after = (c[:, days] - c[rows, day]) / (days - day)
+        mean_before = c[each, day] / day
+        mean_after = (c[:, days] - c[each, day]) / (days - day)
         lasting = np.where(has, (mean_after - mean_before) / level, np.nan)
     return Steps(
         count.astype(np.int64),
@@ -121,7 +121,7 @@ def _step_candidates(
     after = (c[:, k + wa] - c[:, k]) / wa
     diff = after - before
     with _quiet():
-        sigma = 1.4826 * np.median(np.abs(np.diff(daily_kw, axis=1)), axis=1) / np.sqrt(2)
+        sigma = 1.4826 * rows.row_median(np.abs(np.diff(daily_kw, axis=1))) / np.sqrt(2)
         noise = STEP_MIN_NOISE * sigma[:, None] * np.sqrt(1 / wb + 1 / wa)[None, :]
         threshold = np.maximum(min_share * np.abs(level)[:, None], noise)
         size = np.where(np.isnan(diff), -np.inf, np.abs(diff))
@@ -142,7 +142,7 @@ def step_list(
     if daily.shape[1] < 2 * w:
         return []
     c = np.concatenate([np.zeros((1, 1)), np.cumsum(daily, axis=1)], axis=1)
-    diff, peak = _step_candidates(daily, c, w, min_share, np.median(daily, axis=1))
+    diff, peak = _step_candidates(daily, c, w, min_share, rows.row_median(daily))
     return [(int(i) + STEP_EDGE_DAYS, float(diff[0, i])) for i in np.flatnonzero(peak[0])]
 
 

@@ -33,3 +33,15 @@ def row_dot(x: FloatArray, y: FloatArray) -> FloatArray:
     if x.shape[1] <= np.getbufsize():
         return np.asarray(np.einsum("ij,ij->i", x, y))
     return row_sum(np.multiply(x, y, order="C"))
+
+
+def row_median(x: FloatArray) -> FloatArray:
+    """``np.median(x, axis=1)``, the same values (NaN for a row with a NaN or no values),
+    by one sort of the rows: numpy's vectorised sort of short rows (a meter's days) is about
+    five times faster than the partition ``np.median`` runs row by row."""
+    n = x.shape[1]
+    if n == 0:
+        return np.full(x.shape[0], np.nan)
+    s = np.sort(x, axis=1)  # NaN sorts last
+    middle = (s[:, (n - 1) // 2] + s[:, n // 2]) / 2
+    return np.asarray(np.where(np.isnan(s[:, -1]), np.nan, middle))
