@@ -59,18 +59,17 @@ def dense_power_kw(
         meter_code, column, power = meter_code[inside], column[inside], power[inside]
     at = meter_code * intervals
     at += column
-    later = at[1:] > at[:-1]
-    increasing = at.size > 1 and bool(later.all())
-    if at.size > 1 and (increasing or bool(np.all(at[1:] >= at[:-1]))):
-        # in order; a duplicate (a reading repeated) is then next to the one it repeats
-        if increasing and at.size == meters * intervals and at[0] == 0:
+    # where a reading is not after the one before it: none, or a few repeated readings
+    # (equal positions) when the rows are in order
+    repeated = np.flatnonzero(at[1:] <= at[:-1])
+    if at.size > 1 and (repeated.size == 0 or bool(np.all(at[repeated] == at[repeated + 1]))):
+        if repeated.size == 0 and at.size == meters * intervals and at[0] == 0:
             # every interval of every meter
             return np.array(power, dtype=np.float64).reshape(meters, intervals)
         block = np.empty((meters, intervals))
         block.fill(np.nan)
         flat = block.reshape(-1)
         flat[at] = power
-        repeated = np.flatnonzero(~later)
         if repeated.size:  # the later reading wins: the last of each run set again, alone
             last = repeated + 1
             last = last[~np.isin(last, repeated)]
