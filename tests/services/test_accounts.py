@@ -88,3 +88,22 @@ def test_resending_a_token_ends_sessions_opened_with_the_old_link(
     assert accounts.resolve_session(world.db, info.session_id) is not None
     notices.resend_token(world.db, REF, "A-DC-1", actor="test", settings=world.settings)
     assert accounts.resolve_session(world.db, info.session_id) is None
+
+
+def test_an_unknown_user_costs_a_password_check_like_a_known_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    verify = accounts._verify
+
+    def spy(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "_verify", spy)
+    with pytest.raises(PermissionDeniedError):
+        accounts.login(world.db, "nobody-here", PASSWORD, client_address="192.0.2.1")
+    # an argon2id hash made on first use (not at import, which every command would pay)
+    assert len(checked) == 1
+    assert checked[0].startswith("$argon2id$")
+    assert checked[0] == accounts._dummy_hash()

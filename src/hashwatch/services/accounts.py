@@ -10,6 +10,7 @@ is audited; secrets never appear in the audit trail.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any, Final
@@ -40,7 +41,14 @@ API_TOKEN_PREFIX: Final = "hwt_"  # noqa: S105 (a visible prefix, not a secret)
 LOCALES: Final = ("zh", "en")
 
 _hasher = PasswordHasher()
-_DUMMY_HASH: Final = _hasher.hash("an unused password, to spend the same time on unknown users")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown users' passwords against, so that they take as long as known
+    users'. Made on first use, not at import: hashing takes about 0.1 s by design, which
+    every command and every web worker would otherwise pay."""
+    return _hasher.hash("an unused password, to spend the same time on unknown users")
 
 
 @dataclass(frozen=True)
@@ -199,7 +207,7 @@ def login(
             session, found, client_address, moment
         )
     if checked_hash is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         raise refused
     password_ok = _verify(checked_hash, password)
     if locked:
