@@ -1,10 +1,10 @@
 """The ``hashwatch`` console script's entry point, kept free of imports.
 
 The installed script runs ``from hashwatch.entry import main`` at its top level, and
-multiprocessing runs the parent's main script again where its workers start (the
-detection engine's fork server, or every worker under *spawn*): importing the whole
-command line there (Typer, Rich, SQLAlchemy, Alembic: about a second of CPU each time)
-would be wasted. The command line is imported when :func:`main` runs, which a worker
+multiprocessing runs the parent's main script again in every worker process it starts
+(the detection engine's workers, spawned or forked from its fork server): importing the
+whole command line there (Typer, Rich, SQLAlchemy, Alembic: about a second of CPU per
+worker) would be wasted. The command line is imported when :func:`main` runs, which a worker
 never does.
 """
 

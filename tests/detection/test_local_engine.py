@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import platform
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +48,35 @@ def test_same_features_whatever_the_batches_and_tasks(city: Path) -> None:
         assert_same(_features(city, batch_meters=batch, rows_per_task=rows), reference)
 
 
-def test_same_features_in_worker_processes(city: Path) -> None:
+@pytest.mark.parametrize("start", ["default", "spawn"])
+def test_same_features_in_worker_processes(
+    city: Path, start: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if start == "spawn":  # where there is no fork server
+        monkeypatch.setattr(engine, "worker_context", lambda: multiprocessing.get_context(start))
     assert_same(_features(city, rows_per_task=3000, workers=2), _features(city))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the fork server is used on Linux only")
+def test_workers_fork_from_a_server_or_spawn_when_it_cannot_start(tmp_path: Path) -> None:
+    script = (
+        "from hashwatch.detection import local_engine; "
+        "print(local_engine.worker_context().get_start_method())"
+    )
+    # the server's socket goes under the temporary folder; a path past ~108 bytes cannot
+    long = tmp_path / ("t" * 60) / ("m" * 60)
+    long.mkdir(parents=True)
+    methods = []
+    for folder in (tmp_path, long):
+        child = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "TMPDIR": str(folder)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        methods.append(child.stdout.strip())
+    assert methods == ["forkserver", "spawn"]
 
 
 def _worker_pool_backend() -> str:

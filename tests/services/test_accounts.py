@@ -107,3 +107,11 @@ def test_an_unknown_user_costs_a_password_check_like_a_known_one(
     assert len(checked) == 1
     assert checked[0].startswith("$argon2id$")
     assert checked[0] == accounts._dummy_hash()
+
+
+def test_the_web_app_makes_the_unknown_users_hash_when_it_starts(tmp_path: Path) -> None:
+    from hashwatch.web.app import create_app
+
+    accounts._dummy_hash.cache_clear()
+    create_app(settings_for(tmp_path))
+    assert accounts._dummy_hash.cache_info().currsize == 1

@@ -60,9 +60,14 @@ def dense_power_kw(
     at = meter_code * intervals
     at += column
     # where a reading is not after the one before it: none, or a few repeated readings
-    # (equal positions) when the rows are in order
+    # (equal positions) when the rows are in order; many: not in order, the general way
     repeated = np.flatnonzero(at[1:] <= at[:-1])
-    if at.size > 1 and (repeated.size == 0 or bool(np.all(at[repeated] == at[repeated + 1]))):
+    few = repeated.size <= max(16, at.size // 16)
+    if (
+        at.size > 1
+        and few
+        and (repeated.size == 0 or bool(np.all(at[repeated] == at[repeated + 1])))
+    ):
         if repeated.size == 0 and at.size == meters * intervals and at[0] == 0:
             # every interval of every meter
             return np.array(power, dtype=np.float64).reshape(meters, intervals)

@@ -92,15 +92,6 @@ def _row_quantile(x: FloatArray, q: float) -> FloatArray:
     return np.asarray(part[:, lo] + (pos - lo) * (part[:, hi] - part[:, lo]))
 
 
-def _row_nanmedian(x: FloatArray) -> FloatArray:
-    """``np.nanmedian(x, axis=1)`` by one sort (NaN sort last), without a Python loop per row."""
-    s = np.sort(x, axis=1)
-    n = np.sum(~np.isnan(x), axis=1)
-    rows = np.arange(x.shape[0])
-    lo, hi = np.maximum((n - 1) // 2, 0), np.maximum(n // 2, 0)
-    return np.asarray(np.where(n > 0, (s[rows, lo] + s[rows, hi]) / 2, np.nan))
-
-
 def _row_top_percent(x: FloatArray) -> FloatArray:
     """Each row's value at the top 1 % of its intervals (gaps count as lowest): about its
     99th percentile, by one partial sort (O(n), unlike a full sort)."""
@@ -327,7 +318,7 @@ def features_block(
             "autocorr_24h": _lag_correlation(filled, steps, total, squares),
             "autocorr_168h": _lag_correlation(filled, 7 * steps, total, squares),
             # days switched off (mean 0) have no plateau: the median is over days on
-            "plateau_flatness": _row_nanmedian(
+            "plateau_flatness": rows.row_nanmedian(
                 np.where(daily > 0, np.sqrt(within_var) / daily, np.nan)
             )
             if days

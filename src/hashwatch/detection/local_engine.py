@@ -33,12 +33,14 @@ import ctypes
 import importlib
 import multiprocessing
 import multiprocessing.context
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Final
 
@@ -158,20 +160,29 @@ def _grid(source: Source, options: EngineOptions) -> Grid:
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
-    """How worker processes start: from a fork server where there is one (Linux, macOS),
-    else each a new interpreter (spawn).
+    """How worker processes start: forks of a fork server on Linux, else spawn.
 
-    The fork server is one process, started on first use, that imports the main script and
-    this module (numpy, pyarrow, the kernel) once; every worker is then a fork of it, ready
-    in milliseconds, for this run and every later one in the same process (a web app, a
-    notebook, a benchmark). Spawned workers each import all of it again, about 0.2 s each.
-    Not a fork of this process: it may have threads (the scikit-learn import, a progress
-    display), which a fork would copy mid-step.
+    The fork server is one process, started here on first use, that imports this module
+    (numpy, pyarrow, the kernel) once; every worker is then a fork of it, ready in
+    milliseconds, for this run and every later one in the same process (a web app, a
+    notebook, a benchmark), where spawned workers each import all of it again (about 0.2 s
+    each). As under spawn, each worker runs the main script's top level first (the console
+    script's, :mod:`hashwatch.entry`, imports nothing). The server keeps the environment it
+    started with; the workers read none of it.
+
+    Not a fork of this process, which may have threads (the scikit-learn import, a progress
+    display). Spawn elsewhere than on Linux (macOS's system libraries are not safe to fork,
+    Windows has no fork) and when the server cannot start (its socket's path, under the
+    temporary folder, must fit in about 100 characters).
     """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if sys.platform != "linux":
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", __name__])
+    context.set_forkserver_preload([__name__])
+    try:
+        forkserver.ensure_running()
+    except OSError:
+        return multiprocessing.get_context("spawn")
     return context
 
 

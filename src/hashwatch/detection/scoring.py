@@ -32,12 +32,14 @@ same features give the same scores whatever engine or batch size produced them.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
@@ -48,6 +50,9 @@ from hashwatch.cpus import usable_cpus
 from hashwatch.detection.cleaning import FloatArray
 from hashwatch.detection.features import _quiet
 from hashwatch.detection.kernel import FEATURE_NAMES
+
+#: texts, one per meter (numpy object arrays: elementwise joins without a Python loop)
+TextArray = npt.NDArray[np.object_]
 
 CANDIDATE_THRESHOLD: Final = 0.5
 SHAPE_WEIGHT: Final = 0.5
@@ -299,7 +304,7 @@ def _all_reasons(
     counts = {r.name: cols["step_count"] for r in RULES}
     counts["switches_off"] = cols["curtailment_episodes"]
     counts["floor_steps"] = cols["floor_step_count"]
-    words = np.full(order.shape, "", dtype=object)
+    words: TextArray = np.full(order.shape, "", dtype=object)
     for k, rule in enumerate(RULES):
         meters, position = np.nonzero(shown & (order == k))
         if meters.size == 0:
@@ -307,7 +312,7 @@ def _all_reasons(
         value = values[rule.name][meters].tolist()
         count = counts[rule.name][meters].astype(np.int64).tolist()
         # ISO dates as text (what formatting a date gives), without a date object per meter
-        if "{date}" in rule.reason:
+        if "date" in _fields(rule.reason):
             taken = table.column("largest_step_date").take(pa.array(meters))
             date = pc.cast(taken, pa.string()).to_pylist()
         else:
@@ -316,7 +321,7 @@ def _all_reasons(
         words[meters, position] = [
             fmt(value=v, count=c, date=d) for v, c, d in zip(value, count, date, strict=True)
         ]
-    out = words[:, 0].copy()
+    out = words[:, 0].copy() if top else np.full(n, "", dtype=object)
     for j in range(1, order.shape[1]):
         more = np.flatnonzero(shown[:, j])
         out[more] = out[more] + "; " + words[more, j]
@@ -329,7 +334,12 @@ def _all_reasons(
     return list(out.tolist()) if n else []
 
 
-def _append(out: np.ndarray[Any, Any], at: np.ndarray[Any, Any], words: list[str]) -> None:
+def _fields(text: str) -> set[str]:
+    """The names of the fields a format string uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _append(out: TextArray, at: npt.NDArray[np.intp], words: list[str]) -> None:
     """Add words to the reasons of the meters ``at`` (object array of text, in place)."""
     if at.size == 0:
         return

@@ -44,8 +44,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(SecurityHeadersMiddleware, hsts=cfg.serves_https)
     install_token_log_filter()  # notice-link tokens never reach the access log
 
+    from hashwatch.services.accounts import prepare_sign_in
     from hashwatch.web.api import router as api_router
     from hashwatch.web.pages import router as pages_router
+
+    prepare_sign_in()  # unknown users' sign-ins take as long as known users' from the first
 
     app.include_router(api_router)
     app.include_router(pages_router)
