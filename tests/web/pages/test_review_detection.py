@@ -116,12 +116,17 @@ def _store_readings(world: StaffWorld, meter_id: str) -> None:
 def test_the_evidence_chart_of_a_scored_meter(client: TestClient, detected: StaffWorld) -> None:
     sign_in(client)
     url = f"{DASHBOARD}/facilities/DC-000/evidence.json?meter=MTR-000"
-    assert "evidence.json" not in client.get(f"{DASHBOARD}/facilities/DC-000").text
+    before = client.get(f"{DASHBOARD}/facilities/DC-000").text
+    assert "evidence.json" not in before
+    assert "charts.js" not in before  # no chart, no chart scripts
     assert client.get(url).status_code == 404  # no stored readings yet
     _store_readings(detected, "MTR-000")
     page = client.get(f"{DASHBOARD}/facilities/DC-000", headers=ENGLISH).text
     assert 'data-vega-spec="/notices/' in page
     assert "evidence.json?meter=MTR-000" in page
+    # the scripts that draw it (the browser crawl of the demo city checks it is drawn)
+    for script in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "charts.js"):
+        assert f'{script}" defer></script>' in page
     spec = client.get(url, headers=ENGLISH).json()
     assert spec["title"] == "Meter MTR-000: load, steps and curtailment"
     elsewhere = client.get(f"{DASHBOARD}/facilities/DC-002/evidence.json?meter=MTR-000")
