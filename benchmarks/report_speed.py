@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         db = Database.from_settings(settings)
         db.migrate()
         started = time.perf_counter()
-        build_demo_city(db, settings, seed=args.seed, facilities=args.facilities)
+        build_demo_city(db, settings, seed=args.seed, facilities=args.facilities, meters=False)
         built_s = time.perf_counter() - started
         figures: dict[str, Any] = {}
         for fmt in (ReportFormat.PDF, ReportFormat.XLSX, ReportFormat.HTML):

@@ -42,6 +42,18 @@ def test_demo_builds_and_prints_how_to_continue(data_dir: Path) -> None:
     assert "hashwatch submit BJ-2021-04 --token" in result.output
     assert (data_dir / "hashwatch.sqlite3").is_file()
     assert len(list((data_dir / "outbox" / "BJ-2021-04").iterdir())) == 30
+    assert re.search(r"meter data\s+│ \d+ meters, [\d,]+ hourly readings", result.output)
+    assert re.search(r"detection\s+│ run 1: \d+ candidate meters", result.output)
+    assert "hashwatch detect runs list" in result.output
+    assert (data_dir / "demo-meters" / "meters.labels.csv").is_file()
+
+
+def test_demo_without_meters(data_dir: Path) -> None:
+    result = runner.invoke(app, [*ARGS, "--no-meters"])
+    assert result.exit_code == 0, result.output
+    assert "meter data" not in result.output
+    assert "detect runs" not in result.output
+    assert not (data_dir / "demo-meters").exists()
 
 
 def test_demo_refuses_existing_data_unless_reset(data_dir: Path) -> None:

@@ -18,6 +18,7 @@ from hashwatch.services.audit_log import verify_audit
 from hashwatch.services.status import notice_status
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
+from hashwatch.store.meter_readings import readings_root
 
 SMALL = 40
 
@@ -116,10 +117,28 @@ def test_reset_deletes_the_sqlite_database_and_the_outbox(tmp_path: Path) -> Non
         build_demo_city(database, settings, seed=1, facilities=20)
     finally:
         database.dispose()
+    assert any(readings_root(settings.data_dir).rglob("*.parquet"))
     deleted = reset_demo_data(settings)
     assert settings.data_dir / "hashwatch.sqlite3" in deleted
     assert not settings.outbox_dir.exists()
     assert not (settings.data_dir / "hashwatch.sqlite3").exists()
+    # the meter data too: the readings store, the labels and series
+    assert not (settings.data_dir / "meters").exists()
+    assert not (settings.data_dir / "demo-meters").exists()
+
+
+def test_a_readings_store_with_data_is_refused(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, "data")
+    stray = readings_root(settings.data_dir) / "bucket=00" / "readings.parquet"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"")
+    database = _fresh_sqlite(tmp_path / "db.sqlite3")
+    try:
+        with pytest.raises(ConflictError, match="readings store"):
+            build_demo_city(database, settings, seed=1, facilities=20)
+        build_demo_city(database, settings, seed=1, facilities=20, meters=False)
+    finally:
+        database.dispose()
 
 
 def test_reset_refuses_postgresql(tmp_path: Path) -> None:

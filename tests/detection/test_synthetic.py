@@ -15,6 +15,7 @@ from hashwatch.detection.synthetic import (
     generate_batch,
     iter_batches,
     plan_city,
+    plan_meters,
 )
 from hashwatch.detection.synthetic_series import shared_series, time_axis
 
@@ -105,6 +106,28 @@ def test_without_defects_every_reading_is_there_once_and_non_negative() -> None:
     assert np.all(batch.energy_kwh >= 0)
     # recorded to 0.01 kWh
     assert_allclose(batch.energy_kwh * 100, np.round(batch.energy_kwh * 100), atol=1e-6)
+
+
+def test_given_meters_keep_their_ids_classes_and_mean_power() -> None:
+    classes = ["datacenter", "mining_farm", "mining_in_datacenter", "office"]
+    ids = ["M-A-1", "M-A-2", "M-B-1", "M-C-1"]
+    mean_kw = [250.0, 1200.0, 80.0, float("nan")]  # NaN: as the profile draws it
+    plan = plan_meters(9, classes, 14, meter_id=ids, mean_power_kw=mean_kw, defects=NO_DEFECTS)
+    batch = generate_batch(plan, 0, 4)
+    assert batch.meter_id.tolist() == ids
+    assert batch.labels.profile_class.tolist() == classes
+    hours = 14 * 24
+    energy = np.bincount(batch.meter_index, weights=batch.energy_kwh, minlength=4)
+    # the clean load is scaled to the mean; noise (1-3 %) and rounding stay around it
+    assert_allclose(energy[:3] / hours, mean_kw[:3], rtol=0.01)
+    unscaled = generate_batch(plan_meters(9, classes, 14, defects=NO_DEFECTS), 0, 4)
+    assert_array_equal(batch.energy_kwh[batch.meter_index == 3],
+                       unscaled.energy_kwh[unscaled.meter_index == 3])  # fmt: skip
+    assert unscaled.meter_id.tolist() == ["M000000", "M000001", "M000002", "M000003"]
+    with pytest.raises(ValueError, match="3 values of meter_id for 4 meters"):
+        plan_meters(9, classes, 14, meter_id=ids[:3])
+    with pytest.raises(ValueError, match="known classes"):
+        plan_meters(9, ["bakery"], 14)
 
 
 def test_defects_happen_at_their_documented_rates() -> None:

@@ -34,6 +34,8 @@ from sqlalchemy import func, select
 
 from hashwatch.demo.facilities import DEFAULT_FACILITIES, generate_registry
 from hashwatch.demo.march import MARCH_DEADLINE, MARCH_END, MARCH_START, MarchPlan, plan_march
+from hashwatch.demo.meters import FOLDER as METERS_FOLDER
+from hashwatch.demo.meters import DemoMeters, build_demo_meters
 from hashwatch.demo.plan import Action, Step, plan_city
 from hashwatch.demo.reports import PERIOD_END, PERIOD_START, SHANGHAI
 from hashwatch.errors import ConfigurationError, ConflictError, InputError
@@ -55,6 +57,7 @@ from hashwatch.services.status import notice_status
 from hashwatch.services.submissions import submit_report
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
+from hashwatch.store.meter_readings import METERS_DIR, readings_root
 
 NOTICE_REF: Final = "BJ-2021-04"
 MARCH_NOTICE_REF: Final = "BJ-2021-03"
@@ -143,6 +146,8 @@ class DemoSummary:
     reported_mining_share_pct: float | None
     audit_rows: int
     audit_chain_ok: bool
+    meters: DemoMeters | None
+    """The meter data and its detection run (None when built without meters)."""
     data_dir: Path = field(compare=False)
     outbox_dir: Path = field(compare=False)
     pending_reports: tuple[PendingReport, ...] = field(compare=False, repr=False)
@@ -177,7 +182,8 @@ def ensure_empty(db: Database) -> None:
 
 
 def reset_demo_data(settings: Settings) -> list[Path]:
-    """Delete the embedded SQLite database (with its WAL files), the outbox and demo reports.
+    """Delete the embedded SQLite database (with its WAL files), the outbox, the demo reports
+    and the meter data (the readings store, the labels and series).
 
     Only for the embedded SQLite database: a PostgreSQL database is never dropped here
     (:class:`ConfigurationError`). Returns the paths deleted.
@@ -197,7 +203,8 @@ def reset_demo_data(settings: Settings) -> list[Path]:
         if path.exists():
             path.unlink()
             deleted.append(path)
-    for folder in (settings.outbox_dir, settings.data_dir / PENDING_REPORTS_DIR):
+    demo_folders = (PENDING_REPORTS_DIR, METERS_FOLDER, METERS_DIR)
+    for folder in (settings.outbox_dir, *(settings.data_dir / name for name in demo_folders)):
         if folder.exists():
             shutil.rmtree(folder)
             deleted.append(folder)
@@ -290,16 +297,24 @@ def build_demo_city(
     *,
     seed: int,
     facilities: int = DEFAULT_FACILITIES,
+    meters: bool = True,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Build the demo city in an empty, migrated database and say what was built.
 
     Notices are written to the outbox even if SMTP is configured: the demo's addresses are
-    fictitious. Raises :class:`ConflictError` if the database already holds data.
+    fictitious. With ``meters``, every registered meter gets load data, ingested and scored
+    (:mod:`hashwatch.demo.meters`). Raises :class:`ConflictError` if the database (or,
+    with ``meters``, the readings store) already holds data.
     """
     started = time.perf_counter()
     say = progress or (lambda _message: None)
     ensure_empty(db)
+    if meters and any(readings_root(settings.data_dir).rglob("*.parquet")):
+        raise ConflictError(
+            f"the readings store in {settings.data_dir} already holds meter data; use another "
+            "HASHWATCH_DATA_DIR, or `hashwatch demo --reset` to delete it first."
+        )
     outbox_settings = settings.model_copy(update={"smtp_host": None})
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
     say(f"registry: generating {facilities} facilities and importing them")
@@ -317,6 +332,13 @@ def build_demo_city(
     reviews = sum(s.action in (Action.RETURN, Action.ACCEPT) for s in plan.steps)
     say(f"reports: {submits} submission attempts and {reviews} reviews")
     rejected = sum(not _run_step(db, step, tokens[step.facility_code]) for step in plan.steps)
+    metered = None
+    if meters:
+        say(f"meters: load curves of every registered meter, ingested and scored ({NOTICE_REF})")
+        metered = build_demo_meters(
+            db, settings, registry.facilities, plan.pending,
+            seed=seed, notice_ref=NOTICE_REF, actor=ANALYST,
+        )  # fmt: skip
     status = notice_status(db, NOTICE_REF)
     versions = Counter(
         v for r in status.rows if isinstance(r["version"], int) for v in range(1, r["version"] + 1)
@@ -346,6 +368,7 @@ def build_demo_city(
         reported_mining_share_pct=summary["reported_mining_share_pct"],
         audit_rows=chain.rows_checked,
         audit_chain_ok=chain.ok,
+        meters=metered,
         data_dir=settings.data_dir,
         outbox_dir=settings.outbox_dir,
         pending_reports=_pending_reports(

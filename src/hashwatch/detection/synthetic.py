@@ -11,7 +11,7 @@ meter count, days and interval give the same rows. See docs/detection.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -87,6 +87,11 @@ class CityPlan:
     series: SharedSeries
     profile_class: StrArray  # (meters,)
     defects: DefectRates = field(default_factory=DefectRates)
+    #: the meters' ids (None: ``M000000``, ``M000001``, ...)
+    meter_id: StrArray | None = None
+    #: each meter's load scaled to this mean power over the whole period [kW] (None, or NaN
+    #: for a meter: as the profile draws it)
+    mean_power_kw: FloatArray | None = None
 
     @property
     def meters(self) -> int:
@@ -148,6 +153,40 @@ def plan_city(
         series=shared_series(seed, days, interval_minutes),
         profile_class=classes,
         defects=DefectRates() if defects is None else defects,
+    )
+
+
+def plan_meters(
+    seed: int,
+    profile_class: Sequence[str],
+    days: int,
+    interval_minutes: int = 60,
+    *,
+    meter_id: Sequence[str] | None = None,
+    mean_power_kw: Sequence[float] | None = None,
+    defects: DefectRates | None = None,
+) -> CityPlan:
+    """A city of given meters: each one's class, and optionally its id and mean power.
+
+    For a caller that knows its meters (the demo city: the registry's meter ids, loads
+    that match what each facility reported); :func:`plan_city` draws the classes instead.
+    """
+    classes = np.asarray(list(profile_class), dtype=np.str_)
+    unknown = set(classes.tolist()) - set(PROFILE_CLASSES)
+    if unknown or classes.size < 1 or days < 1:
+        raise ValueError(f"need meters >= 1, days >= 1 and known classes (not {unknown})")
+    for name, values in (("meter_id", meter_id), ("mean_power_kw", mean_power_kw)):
+        if values is not None and len(values) != classes.size:
+            raise ValueError(f"{len(values)} values of {name} for {classes.size} meters")
+    return CityPlan(
+        seed=seed,
+        series=shared_series(seed, days, interval_minutes),
+        profile_class=classes,
+        defects=DefectRates() if defects is None else defects,
+        meter_id=None if meter_id is None else np.asarray(list(meter_id), dtype=np.str_),
+        mean_power_kw=(
+            None if mean_power_kw is None else np.asarray(mean_power_kw, dtype=np.float64)
+        ),
     )
 
 
@@ -213,6 +252,14 @@ def generate_batch(plan: CityPlan, start: int, stop: int) -> MeterBatch:
     classes = plan.profile_class[start:stop]
     axis = plan.series.axis
     power, share, contract = clean_power_kw(rng, classes, plan.series)
+    if plan.mean_power_kw is not None:
+        target = plan.mean_power_kw[start:stop]
+        drawn = power.mean(axis=1)
+        known = ~np.isnan(target) & (drawn > 0)
+        factor = np.ones(classes.size)
+        factor[known] = target[known] / drawn[known]
+        power *= factor[:, np.newaxis]
+        contract *= factor
     noise_sd = np.asarray([NOISE_SD[c] for c in classes])[:, np.newaxis]
     power *= np.maximum(1 + noise_sd * rng.standard_normal(power.shape), 0)
     energy = np.round(power * axis.interval_h / ENERGY_RESOLUTION_KWH) * ENERGY_RESOLUTION_KWH
@@ -221,7 +268,7 @@ def generate_batch(plan: CityPlan, start: int, stop: int) -> MeterBatch:
     meter_index, interval_index = np.nonzero(present)
     values = energy[present]
     repeat = 1 + (rng.random(values.size) < plan.defects.duplicate_row)
-    ids = meter_ids(start, stop)
+    ids = meter_ids(start, stop) if plan.meter_id is None else plan.meter_id[start:stop]
     labels = MeterLabels(
         meter_id=ids,
         profile_class=classes,

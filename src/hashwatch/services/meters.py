@@ -36,7 +36,12 @@ from hashwatch.io.meter_synthetic_files import SyntheticFiles, write_synthetic_m
 from hashwatch.reporting import audit
 from hashwatch.reporting.models import Facility, FacilityMeter
 from hashwatch.store.engine import Database
-from hashwatch.store.meter_readings import StoreResult, readings_root, store_reading_parts
+from hashwatch.store.meter_readings import (
+    METERS_DIR,
+    StoreResult,
+    readings_root,
+    store_reading_parts,
+)
 
 _LOOKUP_CHUNK: Final = 500
 
@@ -111,7 +116,7 @@ def ingest_meter_file(
     """
     with cleaned_parts(
         path,
-        data_dir / "meters",
+        data_dir / METERS_DIR,
         layout=layout,
         timezone=timezone,
         unit=unit,

@@ -44,9 +44,13 @@ SCHEMA: Final = pa.schema(
 )
 
 
+#: the folder of meter data under the data directory: the readings store, the ingest's spills
+METERS_DIR: Final = "meters"
+
+
 def readings_root(data_dir: Path) -> Path:
     """Where the readings store lives under the data directory."""
-    return data_dir / "meters" / "readings"
+    return data_dir / METERS_DIR / "readings"
 
 
 def bucket_of(meter_ids: Iterable[str]) -> IntArray:
