@@ -49,7 +49,7 @@ def test_demo_builds_and_prints_how_to_continue(data_dir: Path) -> None:
 
 
 def test_demo_without_meters(data_dir: Path) -> None:
-    result = runner.invoke(app, [*ARGS, "--no-meters"])
+    result = runner.invoke(app, [*ARGS, "--no-meter-data"])
     assert result.exit_code == 0, result.output
     assert "meter data" not in result.output
     assert "detect runs" not in result.output

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from hashwatch.demo import meters as demo_meters
@@ -18,6 +19,7 @@ from hashwatch.demo.meters import Truth, meter_roles
 from hashwatch.demo.reports import PERIOD_HOURS
 from hashwatch.io import meter_stream
 from hashwatch.services.detection_runs import facility_evidence_chart, latest_facility_detection
+from hashwatch.services.meters import facility_links
 from hashwatch.settings import Settings
 from hashwatch.store.engine import Database
 from hashwatch.store.meter_readings import readings_root
@@ -42,7 +44,9 @@ def test_declared_mining_goes_on_a_mining_meter_and_the_rest_on_data_center_mete
         whole.code: Truth(800 * hours, 800 * hours),
         honest.code: Truth(900 * hours, 0.0),
     }
-    roles, undeclared = meter_roles(random.Random(1), [farm, mixed, whole, honest], truth)
+    roles, undeclared = meter_roles(
+        random.Random(1), [farm, mixed, whole, honest], truth, declared_none=[]
+    )
     by_facility = defaultdict(list)
     for role in roles:
         by_facility[role.facility_code].append(role)
@@ -55,14 +59,16 @@ def test_declared_mining_goes_on_a_mining_meter_and_the_rest_on_data_center_mete
     assert [r.profile_class for r in by_facility[whole.code]] == ["mining_farm"] * 2
     assert sum(r.mean_power_kw for r in by_facility[whole.code]) == pytest.approx(800.0)
     assert [r.profile_class for r in by_facility[honest.code]] == ["datacenter"] * 3
-    assert undeclared == ()  # one facility declared no mining: too few to draw two from
+    assert undeclared == ()  # none to draw from
 
 
 def test_undeclared_miners_use_more_than_they_declared_on_a_mining_meter() -> None:
     facilities = _facilities([1, 3, 2, 1, 1, 2])
     truth = {f.code: Truth(300.0 * PERIOD_HOURS, 0.0) for f in facilities}
-    roles, undeclared = meter_roles(random.Random(3), facilities, truth)
+    reported = [f.code for f in facilities[1:]]  # the first has not reported: never drawn
+    roles, undeclared = meter_roles(random.Random(3), facilities, truth, reported)
     assert len(undeclared) == 2  # at least two, whatever the share
+    assert set(undeclared) <= set(reported)
     assert len(roles) == sum(len(f.meter_ids) for f in facilities)
     for facility in facilities:
         own = [r for r in roles if r.facility_code == facility.code]
@@ -71,6 +77,10 @@ def test_undeclared_miners_use_more_than_they_declared_on_a_mining_meter() -> No
         if facility.code in undeclared:
             assert classes & {"mining_farm", "mining_in_datacenter"}
             assert total == pytest.approx(300.0 * (1 + demo_meters.UNDECLARED_EXTRA))
+            if len(own) > 1:  # the first meter is the mining hall, carrying the extra
+                assert own[0].profile_class == "mining_farm"
+                extra = 300.0 * demo_meters.UNDECLARED_EXTRA
+                assert own[0].mean_power_kw == pytest.approx(extra)
         else:
             assert classes == {"datacenter"}
             assert total == pytest.approx(300.0)
@@ -78,7 +88,8 @@ def test_undeclared_miners_use_more_than_they_declared_on_a_mining_meter() -> No
 
 def test_a_facility_without_a_report_or_correction_gets_no_meter_data() -> None:
     known, unknown = _facilities([1, 2])
-    roles, _ = meter_roles(random.Random(1), [known, unknown], {known.code: Truth(720.0, 0.0)})
+    truth = {known.code: Truth(720.0, 0.0)}
+    roles, _ = meter_roles(random.Random(1), [known, unknown], truth, [known.code, unknown.code])
     assert {r.facility_code for r in roles} == {known.code}
 
 
@@ -90,7 +101,8 @@ def city(
     settings = Settings(data_dir=folder / "data")
     db = Database(f"sqlite:///{folder / 'db.sqlite3'}")
     db.migrate()
-    summary = build_demo_city(db, settings, seed=11, facilities=60)
+    # a city whose undeclared miners include one with a mining meter of its own
+    summary = build_demo_city(db, settings, seed=12, facilities=60)
     yield summary, settings, db
     db.dispose()
 
@@ -107,25 +119,39 @@ def test_every_meter_is_stored_scored_and_cross_checked(
     source = meter_stream.open_source(readings_root(settings.data_dir))
     stored = set()
     for file in source.files:
-        stored |= set(meter_stream.pq.read_table(file, columns=["meter_id"])[0].to_pylist())
+        stored |= set(pq.read_table(file, columns=["meter_id"])[0].to_pylist())
     assert stored == set(labels)
     assert metered.readings > metered.meters * demo_meters.METER_DAYS * 24 * 0.95
-    # the undeclared miners' meters mine, as the labels say
     mining = {m for m, row in labels.items() if row["is_mining"] == "true"}
     assert metered.mining_meters == len(mining)
+    with db.read() as session:
+        links = facility_links(session, list(labels))
+    facility_of = {m: link.facility_code for m, link in links.items()}
+    assert set(facility_of) == set(labels)  # every meter linked to its facility
+    # the undeclared miners mine, as the labels say
     assert metered.undeclared_facilities
-    # a facility the cross-check calls an undeclared miner is one
-    assert metered.flagged_undeclared
-    assert set(metered.flagged_undeclared) <= set(metered.undeclared_facilities)
-    for code in metered.flagged_undeclared:
+    for code in metered.undeclared_facilities:
+        assert any(facility_of[m] == code for m in mining)
+    # an undeclared mining meter of its own (a farm's flat load) is found and named
+    farms = {facility_of[m] for m in mining if labels[m]["profile_class"] == "mining_farm"}
+    hidden_farms = farms & set(metered.undeclared_facilities)
+    assert hidden_farms
+    assert hidden_farms <= set(metered.flagged_undeclared)
+    # every facility with meters has its scores in the stored run, shown on its page
+    candidates = []
+    for code in sorted(set(facility_of.values())):
         found = latest_facility_detection(db, code)
         assert found is not None
-        assert found.run_id == metered.run_id
-        assert found.notice_ref == NOTICE_REF
-        assert found.is_candidate
-        meter = next(s.meter_id for s in found.scores if s.is_candidate)
-        chart = facility_evidence_chart(db, settings.data_dir, code, meter)
-        assert chart["layer"]  # the facility page's evidence chart draws from the store
+        assert (found.run_id, found.notice_ref) == (metered.run_id, NOTICE_REF)
+        candidates += [(code, s.meter_id) for s in found.scores if s.is_candidate]
+    assert len(candidates) == metered.candidates > 0
+    # the cross-check names facilities with a candidate meter that declared no mining
+    assert set(metered.flagged_undeclared) <= {c for c, _ in candidates}
+    assert not set(metered.flagged_undeclared) & (farms - hidden_farms)  # declared miners
+    # the facility page's evidence chart of a candidate draws from the store
+    code, meter = candidates[0]
+    assert labels[meter]["is_mining"] == "true"
+    assert facility_evidence_chart(db, settings.data_dir, code, meter)["layer"]
 
 
 def test_the_series_stay_beside_the_labels(city: tuple[DemoSummary, Settings, Database]) -> None:

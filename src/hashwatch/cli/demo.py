@@ -38,17 +38,21 @@ def demo(
     ] = True,
     reset: Annotated[
         bool,
-        typer.Option("--reset", help="Delete the embedded SQLite database and the outbox first."),
+        typer.Option(
+            "--reset",
+            help="Delete the embedded SQLite database, the outbox, the reports left to file "
+            "and the meter data (the readings store) first.",
+        ),
     ] = False,
     facilities: Annotated[
         int, typer.Option(min=MIN_FACILITIES, max=60_000, hidden=True, help="Number of facilities.")
     ] = DEFAULT_FACILITIES,
-    meters: Annotated[
+    meter_data: Annotated[
         bool,
         typer.Option(
-            "--meters/--no-meters",
-            help="--no-meters: no meter data (load curves of every registered meter, four "
-            "months hourly, scored against the April notice).",
+            "--meter-data/--no-meter-data",
+            help="--no-meter-data: no meter data (load curves of every registered meter, "
+            "four months hourly, scored against the April notice).",
         ),
     ] = True,
     port: Annotated[
@@ -85,7 +89,7 @@ def demo(
             cfg,
             seed=seed,
             facilities=facilities,
-            meters=meters,
+            meters=meter_data,
             progress=lambda message: console.print(f"[dim]{escape(message)}[/]"),
         )
         login = create_demo_admin(db)

@@ -177,7 +177,7 @@ def ensure_empty(db: Database) -> None:
         raise ConflictError(
             f"the database already holds data ({what}); the demo city is built in an empty "
             "database. Use another HASHWATCH_DATA_DIR, or `hashwatch demo --reset` to delete "
-            "the embedded SQLite database and the outbox first."
+            "the embedded SQLite database, the outbox and the demo's files first."
         )
 
 

@@ -11,8 +11,10 @@ declared mining has its mining hall on its first meter (a ``mining_farm`` load c
 declared mining electricity, the other meters ``datacenter`` loads carrying the rest) or,
 with one meter, mining inside its data-center load; every other facility's meters are
 ``datacenter`` loads. Then :data:`UNDECLARED_SHARE` of the facilities that reported no
-mining mine all the same, unreported: a ``mining_farm`` meter beside their declared load,
-or mining inside their one meter, :data:`UNDECLARED_EXTRA` more than they declared. The
+mining mine all the same, unreported, using :data:`UNDECLARED_EXTRA` more than they
+declared: their first meter becomes a ``mining_farm`` carrying that extra, or, with one
+meter, it is mining inside their data-center load (the mining share as the generator draws
+it). The
 meters' mean power over the four months, times April's hours, is what the cross-check
 compares with the declared total.
 
@@ -96,9 +98,10 @@ class DemoMeters:
 
 def facility_truth(
     db: Database, notice_ref: str, pending: Mapping[str, Mapping[str, Any]]
-) -> dict[str, Truth]:
+) -> tuple[dict[str, Truth], tuple[str, ...]]:
     """Each facility's April use: a report still owed (``pending``: a returned report's
-    correction, a non-responder's report) or else its newest report in the notice."""
+    correction, a non-responder's report) or else its newest report in the notice; and the
+    facilities whose report in the notice declares no mining (none still owed)."""
     truth: dict[str, Truth] = {}
     with db.read() as session:
         data = load_notice(session, get_notice(session, notice_ref))
@@ -106,20 +109,33 @@ def facility_truth(
         if row.version is not None and row.facility_electricity_kwh is not None:
             mining = row.mining_electricity_kwh if row.involved_in_mining else 0.0
             truth[row.facility_code] = Truth(row.facility_electricity_kwh, mining or 0.0)
+    nil = tuple(
+        sorted(
+            r.facility_code
+            for r in data.facilities
+            if r.version is not None and r.involved_in_mining is False
+            and r.facility_code not in pending
+        )
+    )  # fmt: skip
     for code, report in pending.items():
         total = kwh_value(report["facility_electricity_kwh"])
         mining = report.get("mining_electricity_kwh") if report.get("involved_in_mining") else 0
         truth[code] = Truth(total, kwh_value(mining or 0))
-    return truth
+    return truth, nil
 
 
 def meter_roles(
-    rng: random.Random, facilities: Sequence[DemoFacility], truth: Mapping[str, Truth]
+    rng: random.Random,
+    facilities: Sequence[DemoFacility],
+    truth: Mapping[str, Truth],
+    declared_none: Sequence[str],
 ) -> tuple[list[MeterRole], tuple[str, ...]]:
-    """Every meter's role, in registry order, and the facilities that mine undeclared."""
-    honest = sorted(c for c, t in truth.items() if t.mining_kwh == 0)
-    count = max(2, round(len(honest) * UNDECLARED_SHARE)) if len(honest) >= 2 else 0
-    undeclared = tuple(sorted(rng.sample(honest, count)))
+    """Every meter's role, in registry order, and the facilities that mine undeclared:
+    :data:`UNDECLARED_SHARE` of ``declared_none`` (those whose report declares no mining,
+    which the cross-check can catch), at least two where there are."""
+    pool = sorted(c for c in declared_none if c in truth)
+    count = min(len(pool), max(2, round(len(pool) * UNDECLARED_SHARE)))
+    undeclared = tuple(sorted(rng.sample(pool, count)))
     roles: list[MeterRole] = []
     for facility in facilities:
         known = truth.get(facility.code)
@@ -159,7 +175,8 @@ def build_demo_meters(
 ) -> DemoMeters:
     """Write, ingest and score the demo's meters (see the module's description)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
-    roles, undeclared = meter_roles(rng, facilities, facility_truth(db, notice_ref, pending))
+    truth, declared_none = facility_truth(db, notice_ref, pending)
+    roles, undeclared = meter_roles(rng, facilities, truth, declared_none)
     plan = plan_meters(
         seed,
         [r.profile_class for r in roles],

@@ -148,12 +148,7 @@ def plan_city(
     counts[np.argmax(weights)] += meters - counts.sum()
     classes = np.repeat(np.asarray(names, dtype=np.str_), counts)
     np.random.default_rng(np.random.SeedSequence([seed, 0])).shuffle(classes)
-    return CityPlan(
-        seed=seed,
-        series=shared_series(seed, days, interval_minutes),
-        profile_class=classes,
-        defects=DefectRates() if defects is None else defects,
-    )
+    return plan_meters(seed, classes.tolist(), days, interval_minutes, defects=defects)
 
 
 def plan_meters(
@@ -166,7 +161,9 @@ def plan_meters(
     mean_power_kw: Sequence[float] | None = None,
     defects: DefectRates | None = None,
 ) -> CityPlan:
-    """A city of given meters: each one's class, and optionally its id and mean power.
+    """A city of given meters: each one's class, and optionally its id and mean power [kW]
+    over the whole period (NaN: as the profile draws it; a profile never draws a load
+    without energy, whose mean could not be scaled).
 
     For a caller that knows its meters (the demo city: the registry's meter ids, loads
     that match what each facility reported); :func:`plan_city` draws the classes instead.
@@ -178,15 +175,16 @@ def plan_meters(
     for name, values in (("meter_id", meter_id), ("mean_power_kw", mean_power_kw)):
         if values is not None and len(values) != classes.size:
             raise ValueError(f"{len(values)} values of {name} for {classes.size} meters")
+    means = None if mean_power_kw is None else np.asarray(mean_power_kw, dtype=np.float64)
+    if means is not None and not np.all(np.isnan(means) | (np.isfinite(means) & (means >= 0))):
+        raise ValueError("mean_power_kw must be finite and not negative (or NaN)")
     return CityPlan(
         seed=seed,
         series=shared_series(seed, days, interval_minutes),
         profile_class=classes,
         defects=DefectRates() if defects is None else defects,
         meter_id=None if meter_id is None else np.asarray(list(meter_id), dtype=np.str_),
-        mean_power_kw=(
-            None if mean_power_kw is None else np.asarray(mean_power_kw, dtype=np.float64)
-        ),
+        mean_power_kw=means,
     )
 
 
