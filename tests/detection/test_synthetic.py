@@ -128,6 +128,9 @@ def test_given_meters_keep_their_ids_classes_and_mean_power() -> None:
         plan_meters(9, classes, 14, meter_id=ids[:3])
     with pytest.raises(ValueError, match="known classes"):
         plan_meters(9, ["bakery"], 14)
+    for bad in (-1.0, float("inf")):
+        with pytest.raises(ValueError, match="finite and not negative"):
+            plan_meters(9, classes, 14, mean_power_kw=[1.0, 2.0, 3.0, bad])
 
 
 def test_defects_happen_at_their_documented_rates() -> None:
