@@ -30,9 +30,8 @@ def _skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
-    """A local SparkSession whose Python workers run this interpreter (the project's venv)."""
+def require_spark() -> None:
+    """Skip (or fail, with ``HASHWATCH_REQUIRE_SPARK=1``) without Java or PySpark."""
     java_home = os.environ.get("JAVA_HOME")
     has_java = shutil.which("java") is not None or (
         java_home is not None and os.path.isfile(os.path.join(java_home, "bin", "java"))
@@ -40,9 +39,17 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     if not has_java:
         _skip_or_fail("no Java runtime on PATH or in JAVA_HOME: the Spark tests need Java 17")
     try:
-        from pyspark.sql import SparkSession
+        import pyspark  # noqa: F401
     except ImportError:
         _skip_or_fail("pyspark is not installed: pip install 'hashwatch[spark]'")
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+    """A local SparkSession whose Python workers run this interpreter (the project's venv)."""
+    require_spark()
+    from pyspark.sql import SparkSession
+
     # the executors' Python must be the one that has hashwatch, numpy and pyarrow
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)

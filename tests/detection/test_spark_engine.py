@@ -7,6 +7,9 @@ their data small.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +33,7 @@ from hashwatch.io.detection_files import read_capacity, read_external
 from hashwatch.io.meter_files import read_meter_file
 from hashwatch.io.meter_synthetic_files import write_synthetic_meters
 from hashwatch.store.meter_readings import readings_root, store_readings
-from tests.detection.spark_session import spark
+from tests.detection.spark_session import require_spark, spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -116,6 +119,31 @@ def test_detect_meters_engine_spark_writes_the_local_candidates(
     local, on_spark = (pq.read_table(outputs[e]) for e in ("local", "spark"))
     assert_same_tables(on_spark, local)
     assert not np.isnan(on_spark.column("supervised_score").to_numpy()).any()
+
+
+def test_the_command_in_a_new_process_runs_spark_on_this_python(
+    city: City, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a user runs it: no session, no PYSPARK_PYTHON, no virtual environment on PATH.
+    Spark's executors would run ``python3`` from PATH, which lacks hashwatch."""
+    require_spark()
+    monkeypatch.setenv("HASHWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("HASHWATCH_DATABASE_URL", raising=False)
+    outputs = {engine: tmp_path / f"{engine}.parquet" for engine in ("local", "spark")}
+    with pytest.raises(SystemExit) as done:
+        main(["detect", "meters", str(city.demo), "--workers", "1", "-o", str(outputs["local"])])
+    assert done.value.code in (0, None)
+    unset = ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "PYSPARK_SUBMIT_ARGS")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(sys.prefix)
+    )
+    command = [sys.executable, "-m", "hashwatch", "detect", "meters", str(city.demo)]
+    command += ["--engine", "spark", "-o", str(outputs["spark"])]
+    child = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert child.returncode == 0, child.stderr[-3000:]
+    local, on_spark = (pq.read_table(outputs[e]) for e in ("local", "spark"))
+    assert_same_tables(on_spark, local)
 
 
 def _power_table() -> pa.Table:

@@ -34,6 +34,8 @@ fitting a model on every meter at once is what makes the unsupervised rank the s
 from __future__ import annotations
 
 import math
+import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -231,10 +233,19 @@ def spark_features(
 def local_session() -> SparkSession:
     """The active SparkSession, or a new one (``local[*]`` unless spark-submit set a master).
 
-    A new session draws no progress bars: they would mix with the command's output.
+    A new session draws no progress bars: they would mix with the command's output. Its
+    Python workers run this interpreter, the environment that has hashwatch (Spark's
+    default is ``python3`` from PATH), unless ``PYSPARK_PYTHON`` says which, or
+    ``PYSPARK_SUBMIT_ARGS`` names a master: on a cluster the executors' Python is the
+    cluster's (see docs/detection.md, "Running on a cluster").
     """
     from pyspark.sql import SparkSession
 
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if "--master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("hashwatch-detect")
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
 
