@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import struct
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,6 +128,21 @@ def test_detect_evidence_draws_an_svg(cli: CliRun, city: Path, tmp_path: Path) -
     missing = cli("detect", "evidence", str(city), "NOPE", "-o", str(out))
     assert missing.code != 0
     assert "no readings of meter NOPE" in missing.err
+
+
+def test_detect_evidence_draws_a_png(cli: CliRun, city: Path, tmp_path: Path) -> None:
+    png = tmp_path / "meter.png"
+    result = cli("detect", "evidence", str(city), "M000001", "-o", str(png))
+    assert result.code == 0, result.err
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
+    assert width > 1000  # drawn at twice the chart's CSS size
+    assert height > 300
+    other = cli("detect", "evidence", str(city), "M000001", "-o", str(tmp_path / "m.jpg"))
+    assert other.code != 0
+    assert "m.jpg: the chart is written as .svg or .png" in other.err
+    assert not (tmp_path / "m.jpg").exists()
 
 
 def test_detect_meters_store_keeps_the_run(cli: CliRun, city: Path, tmp_path: Path) -> None:

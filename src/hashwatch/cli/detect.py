@@ -25,6 +25,7 @@ from hashwatch.detection.cleaning import ALLOWED_INTERVAL_MINUTES
 from hashwatch.detection.local_engine import DEFAULT_TIMEZONE, EngineOptions
 from hashwatch.errors import ConfigurationError, InputError
 from hashwatch.io.detection_files import write_candidates
+from hashwatch.io.tables import atomic_path
 from hashwatch.services import detection as service
 from hashwatch.services.detection_retention import (
     DEFAULT_KEEP_RUNS,
@@ -176,22 +177,29 @@ def meters(
 def evidence(
     input_path: InputArgument,
     meter_id: Annotated[str, typer.Argument(help="The meter to draw.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="SVG file to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="SVG or PNG file to write (by its suffix).")
+    ],
     timezone: TimezoneOption = DEFAULT_TIMEZONE,
     interval_minutes: IntervalOption = None,
 ) -> None:
-    """Draw one meter's load curve with its detected steps and curtailment, as SVG.
+    """Draw one meter's load curve with its detected steps and curtailment, as SVG or PNG.
 
     Example: hashwatch detect evidence city.parquet M000042 -o M000042.svg
     """
-    from hashwatch.documents.render import chart_svg
+    from hashwatch.documents.render import chart_png, chart_svg
 
-    if output.suffix.lower() != ".svg":
-        raise InputError(f"{output.name}: the chart is written as .svg", field="output")
+    suffix = output.suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise InputError(f"{output.name}: the chart is written as .svg or .png", field="output")
     spec = service.evidence_chart(
         input_path, meter_id, options=_options(timezone, interval_minutes, 1, 500)
     )
-    output.write_text(chart_svg(spec), encoding="utf-8")
+    with atomic_path(output) as tmp:
+        if suffix == ".png":
+            tmp.write_bytes(chart_png(spec))
+        else:
+            tmp.write_text(chart_svg(spec), encoding="utf-8")
     console.print(f"wrote {escape(str(output))}")
 
 
