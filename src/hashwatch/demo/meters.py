@@ -103,25 +103,22 @@ def facility_truth(
     correction, a non-responder's report) or else its newest report in the notice; and the
     facilities whose report in the notice declares no mining (none still owed)."""
     truth: dict[str, Truth] = {}
+    nil: list[str] = []
     with db.read() as session:
         data = load_notice(session, get_notice(session, notice_ref))
     for row in data.facilities:
-        if row.version is not None and row.facility_electricity_kwh is not None:
+        if row.version is None:
+            continue
+        if row.involved_in_mining is False and row.facility_code not in pending:
+            nil.append(row.facility_code)
+        if row.facility_electricity_kwh is not None:
             mining = row.mining_electricity_kwh if row.involved_in_mining else 0.0
             truth[row.facility_code] = Truth(row.facility_electricity_kwh, mining or 0.0)
-    nil = tuple(
-        sorted(
-            r.facility_code
-            for r in data.facilities
-            if r.version is not None and r.involved_in_mining is False
-            and r.facility_code not in pending
-        )
-    )  # fmt: skip
     for code, report in pending.items():
         total = kwh_value(report["facility_electricity_kwh"])
         mining = report.get("mining_electricity_kwh") if report.get("involved_in_mining") else 0
         truth[code] = Truth(total, kwh_value(mining or 0))
-    return truth, nil
+    return truth, tuple(sorted(nil))
 
 
 def meter_roles(

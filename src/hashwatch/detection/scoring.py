@@ -33,7 +33,7 @@ same features give the same scores whatever engine or batch size produced them.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
@@ -321,10 +321,10 @@ def _all_reasons(
         words[meters, position] = [
             fmt(value=v, count=c, date=d) for v, c, d in zip(value, count, date, strict=True)
         ]
-    out = words[:, 0].copy() if top else np.full(n, "", dtype=object)
-    for j in range(1, order.shape[1]):
+    out: TextArray = np.full(n, "", dtype=object)
+    for j in range(order.shape[1]):
         more = np.flatnonzero(shown[:, j])
-        out[more] = out[more] + "; " + words[more, j]
+        _append(out, more, words[more, j])
     high = np.flatnonzero(unusual >= 0.95)
     _append(out, high, [f"unusual among the meters scored (isolation rank {u:.2f})"
                         for u in unusual[high].tolist()])  # fmt: skip
@@ -339,7 +339,7 @@ def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def _append(out: TextArray, at: npt.NDArray[np.intp], words: list[str]) -> None:
+def _append(out: TextArray, at: npt.NDArray[np.intp], words: TextArray | Sequence[str]) -> None:
     """Add words to the reasons of the meters ``at`` (object array of text, in place)."""
     if at.size == 0:
         return

@@ -37,16 +37,7 @@ def chart_svg(spec: Mapping[str, Any], *, lang: str = "en") -> str:
     """
     import vl_convert  # a large native module, loaded only when a chart is drawn
 
-    locale: D3Locale = _D3_LOCALES.get(lang, "en-US")
-    return str(
-        vl_convert.vegalite_to_svg(
-            dict(spec),
-            vl_version=VEGA_LITE_VERSION,
-            allowed_base_urls=[],
-            format_locale=locale,
-            time_format_locale=locale,
-        )
-    )
+    return str(vl_convert.vegalite_to_svg(dict(spec), **_vl_options(lang)))
 
 
 def chart_png(spec: Mapping[str, Any], *, lang: str = "en", scale: float = 2.0) -> bytes:
@@ -54,17 +45,19 @@ def chart_png(spec: Mapping[str, Any], *, lang: str = "en", scale: float = 2.0) 
     CSS pixel (2: sharp on high-density screens and in slides)."""
     import vl_convert
 
+    return bytes(vl_convert.vegalite_to_png(dict(spec), scale=scale, **_vl_options(lang)))
+
+
+def _vl_options(lang: str) -> dict[str, Any]:
+    """vl-convert's options for every chart: the pinned Vega-Lite, no URLs, ``lang``'s
+    number and date formats."""
     locale: D3Locale = _D3_LOCALES.get(lang, "en-US")
-    return bytes(
-        vl_convert.vegalite_to_png(
-            dict(spec),
-            vl_version=VEGA_LITE_VERSION,
-            scale=scale,
-            allowed_base_urls=[],
-            format_locale=locale,
-            time_format_locale=locale,
-        )
-    )
+    return {
+        "vl_version": VEGA_LITE_VERSION,
+        "allowed_base_urls": [],
+        "format_locale": locale,
+        "time_format_locale": locale,
+    }
 
 
 @functools.cache
